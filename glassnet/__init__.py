@@ -1,0 +1,13 @@
+"""glassnet: the Keras programming model on PyTorch, with glass-box tools.
+
+>>> import glassnet
+>>> glassnet.__version__
+'0.1.0'
+"""
+
+__version__ = "0.1.0"
+
+from glassnet import config  # noqa: E402
+from glassnet.layers import Input  # noqa: E402
+
+__all__ = ["__version__", "config", "Input"]
