@@ -1,0 +1,113 @@
+"""Callbacks: hooks into fit/evaluate/predict, Keras-compatible.
+
+Subclass :class:`Callback` and override the events you need. During training
+``self.model`` is the model being trained and ``self.params`` holds ``epochs``,
+``steps`` (per epoch) and ``verbose``. ``logs`` are plain dicts of floats.
+
+>>> class Count(Callback):
+...     def __init__(self):
+...         super().__init__(); self.batches = 0
+...     def on_train_batch_end(self, batch, logs=None):
+...         self.batches += 1
+>>> Count().batches
+0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+EVENTS = (
+    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+    "on_train_batch_begin", "on_train_batch_end",
+    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+    "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end",
+)
+
+
+class Callback:
+    """Base class; every event is a no-op until overridden."""
+
+    def __init__(self):
+        self.model = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model) -> None:
+        """Called by fit/evaluate/predict before any event."""
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """epochs, steps, verbose of the run about to start."""
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+    @property
+    def _implements_batch_hooks(self) -> bool:
+        """Whether any per-batch event is overridden (the loop skips building batch logs otherwise)."""
+        names = [e for e in EVENTS if "batch" in e]
+        return any(getattr(type(self), n) is not getattr(Callback, n) for n in names)
+
+
+class CallbackList:
+    """Dispatches each event to every callback, in order.
+
+    >>> CallbackList([]).on_train_begin()
+    """
+
+    def __init__(self, callbacks: Iterable[Callback] = (), model=None, **params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if model is not None:
+                cb.set_model(model)
+            cb.set_params(params)
+
+    @property
+    def wants_batch_events(self) -> bool:
+        """True if some callback listens to per-batch events."""
+        return any(cb._implements_batch_hooks for cb in self.callbacks)
+
+    def __getattr__(self, event: str):
+        if event not in EVENTS:
+            raise AttributeError(event)
+
+        def dispatch(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, event)(*args, **kwargs)
+
+        return dispatch
+
+
+class History(Callback):
+    """Records the epoch logs; ``fit`` returns it. ``history.history['loss']`` is the loss curve.
+
+    >>> h = History(); h.on_train_begin(); h.on_epoch_end(0, {'loss': 0.5}); h.history
+    {'loss': [0.5]}
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        # Keras keeps appending across repeated fit() calls on the same History
+        self.epoch = self.epoch if self.history else []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
