@@ -7,5 +7,43 @@ Dense(name='dense...')
 
 from glassnet.layers.base import Layer
 from glassnet.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+from glassnet.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                                           Conv3DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
+                                           Convolution3D, DepthwiseConv2D, SeparableConv2D)
+from glassnet.layers.embedding import Embedding
+from glassnet.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
+                                     concatenate)
+from glassnet.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                     AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                     GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                                     GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                     GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                                     MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from glassnet.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
+                                       UpSampling2D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
-__all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten"]
+__all__ = [
+    "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
+    # activation layers
+    "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
+    # convolution
+    "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Conv1DTranspose", "Conv2DTranspose",
+    "Conv3DTranspose", "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose",
+    # embedding
+    "Embedding",
+    # merging
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "concatenate",
+    # normalization
+    "BatchNormalization", "LayerNormalization",
+    # pooling
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D",
+    "AvgPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    # reshaping
+    "Reshape", "Permute", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+    "UpSampling1D", "UpSampling2D", "RepeatVector",
+]

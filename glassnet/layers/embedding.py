@@ -1,0 +1,68 @@
+"""Embedding: turn integer token ids into learned dense vectors.
+
+The table is ``weight`` of shape (input_dim, output_dim), like ``nn.Embedding``.
+
+>>> import torch
+>>> Embedding(1000, 64)(torch.tensor([[1, 2, 3]])).shape
+torch.Size([1, 3, 64])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from glassnet import initializers
+from glassnet.layers.base import Layer
+
+_KERAS_ALIASES = {"uniform": initializers.RandomUniform, "normal": initializers.RandomNormal}
+
+
+class Embedding(Layer):
+    """Look up row ``i`` of a (input_dim, output_dim) table for each token id ``i``.
+
+    Ids must lie in [0, input_dim). Float inputs (e.g. from a float ``Input``) are
+    cast to integers. ``mask_zero=True`` marks id 0 as padding
+    (see :meth:`compute_mask`). ``input_length`` (Keras 2) is accepted and ignored.
+
+    >>> import torch
+    >>> layer = Embedding(10, 4)
+    >>> layer.count_params()
+    40
+    >>> bool((layer.weight.abs() <= 0.05).all())  # Keras' default: uniform in ±0.05
+    True
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 mask_zero: bool = False, input_length: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        if self.input_dim <= 0 or self.output_dim <= 0:
+            raise ValueError(f"Embedding({input_dim}, {output_dim}): both sizes must be positive.")
+        if isinstance(embeddings_initializer, str) and embeddings_initializer.lower() in _KERAS_ALIASES:
+            embeddings_initializer = _KERAS_ALIASES[embeddings_initializer.lower()]()
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.mask_zero = bool(mask_zero)
+        self.weight = self.add_weight("weight", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        self.built = True
+
+    def call(self, inputs):
+        ids = inputs if inputs.dtype in (torch.int64, torch.int32) else inputs.long()
+        if not torch.compiler.is_compiling() and ids.numel() and (ids.min() < 0 or ids.max() >= self.input_dim):
+            raise IndexError(f"Embedding '{self.name}': token ids must lie in [0, {self.input_dim}), got ids from "
+                             f"{int(ids.min())} to {int(ids.max())}. Increase input_dim or fix the tokenizer.")
+        return F.embedding(ids, self.weight)
+
+    def compute_mask(self, inputs, mask=None):
+        """True where the id is not padding (0), when ``mask_zero``; else None.
+
+        >>> import torch
+        >>> Embedding(5, 2, mask_zero=True).compute_mask(torch.tensor([[3, 0]])).tolist()
+        [[True, False]]
+        """
+        return inputs != 0 if self.mask_zero else None
+
+
+__all__ = ["Embedding"]
