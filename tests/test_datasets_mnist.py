@@ -71,3 +71,16 @@ def test_wrong_checksum_is_named(tmp_path, cache):
     (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"x" * 4542)
     with pytest.raises(DataFileError, match="t10k-labels-idx1-ubyte.gz is corrupt"):
         mnist.load_data(data_dir=tmp_path, download=False)
+
+
+def test_fashion_mnist_counts_and_names(cache):
+    from glassnet.datasets import fashion_mnist
+
+    root = require_data("fashion-mnist").parent
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(data_dir=root, download=False)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_test).tolist() == [1000] * 10
+    assert abs(x_train.mean() / 255 - 0.2860406) < 1e-6
+    assert fashion_mnist.class_names[9] == "Ankle boot" and len(fashion_mnist.class_names) == 10

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -108,7 +109,9 @@ def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
         with open(path, "rb") as f:
             while chunk := f.read(_CHUNK):
                 h.update(chunk)
-        _verified[key] = h.hexdigest()
+        if time.time() - stat.st_mtime > 2:  # a file written just now may change again within one mtime tick
+            _verified[key] = h.hexdigest()
+        return h.hexdigest()
     return _verified[key]
 
 
@@ -206,6 +209,8 @@ def download_file(url: str, target: Path, spec: RemoteFile, progress: bool = Tru
                     advance(len(chunk))
         if total is not None and received != total:
             raise DataFileError(f"{url}: download incomplete, got {received:,} of {total:,} bytes.")
+        if spec.size is not None and received != spec.size:
+            raise DataFileError(f"{url}: served a truncated file, {received:,} bytes instead of {spec.size:,}.")
         if digest.hexdigest() != expected:
             raise DataFileError(f"{url}: downloaded file is corrupt ({algorithm} {digest.hexdigest()}, "
                                 f"expected {expected}).")
