@@ -14,6 +14,7 @@ a schedule (a callable from step number to learning rate).
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Iterable
 
 import torch
@@ -183,10 +184,11 @@ class Optimizer:
         return {"iterations": self.iterations, "torch": self.torch_optimizer.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` (call :meth:`build` first)."""
+        """Restore :meth:`state_dict` (call :meth:`build` first). The state is copied, never shared
+        with the optimizer it came from (torch would otherwise alias the moment tensors)."""
         self._require_built("load_state_dict")
         self.iterations = int(state["iterations"])
-        self.torch_optimizer.load_state_dict(state["torch"])
+        self.torch_optimizer.load_state_dict(copy.deepcopy(state["torch"]))
 
 
 class SGD(Optimizer):
