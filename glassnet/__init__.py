@@ -9,5 +9,6 @@ __version__ = "0.1.0"
 
 from glassnet import config  # noqa: E402
 from glassnet.layers import Input  # noqa: E402
+from glassnet.models import Model, Sequential, load_model  # noqa: E402
 
-__all__ = ["__version__", "config", "Input"]
+__all__ = ["__version__", "config", "Input", "Model", "Sequential", "load_model"]
