@@ -77,6 +77,9 @@ class Constant(Initializer):
     def fill_(self, tensor):
         return tensor.fill_(self.value)
 
+    def get_config(self):
+        return {"value": self.value}
+
 
 class Zeros(Constant):
     """All zeros (the default bias)."""
