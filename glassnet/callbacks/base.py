@@ -40,6 +40,13 @@ class Callback:
         """epochs, steps, verbose of the run about to start."""
         self.params = params
 
+    def state_dict(self) -> dict[str, Any]:
+        """What this callback needs to carry on after a checkpoint/resume ({} if stateless)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`; the next ``fit`` continues from it instead of starting afresh."""
+
     def on_train_begin(self, logs=None): ...
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
