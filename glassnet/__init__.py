@@ -7,6 +7,10 @@
 
 __version__ = "0.1.0"
 
+from glassnet.allocator import tune_malloc  # noqa: E402
+
+tune_malloc()  # see glassnet/allocator.py; opt out with GLASSNET_MALLOC_TUNING=0
+
 from glassnet import config  # noqa: E402
 from glassnet.layers import Input  # noqa: E402
 from glassnet.models import Model, Sequential, load_model  # noqa: E402
