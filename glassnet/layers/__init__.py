@@ -23,6 +23,9 @@ from glassnet.layers.pooling import (AveragePooling1D, AveragePooling2D, Average
                                      MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from glassnet.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                                        UpSampling2D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from glassnet.layers.preprocessing import (CenterCrop, MixUp, Normalization, RandomBrightness, RandomContrast,
+                                           RandomCrop, RandomCutout, RandomErasing, RandomFlip, RandomRotation,
+                                           RandomTranslation, RandomZoom, Rescaling, Resizing)
 
 __all__ = [
     "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
@@ -46,4 +49,8 @@ __all__ = [
     # reshaping
     "Reshape", "Permute", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
     "UpSampling1D", "UpSampling2D", "RepeatVector",
+    # preprocessing and augmentation
+    "Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation",
+    "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCutout", "RandomErasing",
+    "MixUp",
 ]
