@@ -1,0 +1,15 @@
+"""glassnet.applications: classic CNNs with Keras' builders, exact parameter counts and pretrained weights.
+
+>>> from glassnet.applications import VGG16, list_models
+>>> model = VGG16(weights=None, include_top=False, pooling='avg')  # doctest: +SKIP
+"""
+
+from glassnet.applications.registry import (ModelInfo, WeightSpec, create_model, get_model_info, list_models,
+                                            model_names)
+from glassnet.applications.lenet import LeNet5
+from glassnet.applications.alexnet import AlexNet
+from glassnet.applications.vgg import VGG16, VGG19
+from glassnet.applications.resnet import ResNet18, ResNet34, ResNet50, ResNet101, ResNet152
+
+__all__ = ["LeNet5", "AlexNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152",
+           "list_models", "model_names", "get_model_info", "create_model", "ModelInfo", "WeightSpec"]
