@@ -65,7 +65,7 @@ def load_image(path: str | os.PathLike, image_size: tuple[int, int], color_mode:
                 img = img.crop((left, top, left + cw, top + ch))
             if img.size != (width, height):
                 img = img.resize((width, height), _RESAMPLE[interpolation])
-            array = np.asarray(img, dtype=np.uint8)
+            array = np.array(img, dtype=np.uint8)
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as err:
         raise DataFileError(f"{path}: cannot decode this image ({err}). Delete or replace the file.") from err
     return array[..., None] if array.ndim == 2 else array

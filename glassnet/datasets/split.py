@@ -37,7 +37,8 @@ def default_fractions(n: int) -> tuple[float, float, float]:
     else:
         t = (math.log(n) - math.log(lo)) / (math.log(hi) - math.log(lo))
         share = 0.2 * (0.01 / 0.2) ** t
-    return round(1 - 2 * share, 6), round(share, 6), round(share, 6)
+    share = round(share, 6)
+    return round(1 - 2 * share, 6), share, share
 
 
 def _labels_for_strata(y: Any, n: int) -> np.ndarray | None:
