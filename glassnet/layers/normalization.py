@@ -32,7 +32,10 @@ class BatchNormalization(Layer):
     ``axis`` is the feature axis in the user's layout (-1: channels). In
     inference mode — ``model.eval()``, or when the layer is frozen
     (``trainable=False``, Keras' rule for fine-tuning) — it uses the moving
-    statistics and does not update them.
+    statistics and does not update them. As in Keras, ``axis=-1`` is the last user
+    axis: with 'channels_first' images pass ``axis=1``. The moving variance is updated
+    with the unbiased batch variance, as torch does (Keras uses the biased one; the
+    difference is a factor n/(n-1) on each update).
 
     >>> import torch
     >>> bn = BatchNormalization()
