@@ -10,6 +10,9 @@ from glassnet.applications.lenet import LeNet5
 from glassnet.applications.alexnet import AlexNet
 from glassnet.applications.vgg import VGG16, VGG19
 from glassnet.applications.resnet import ResNet18, ResNet34, ResNet50, ResNet101, ResNet152
+from glassnet.applications.xception import Xception
+from glassnet.applications.mobilenet import MobileNet
+from glassnet.applications.mobilenet_v2 import MobileNetV2
 
-__all__ = ["LeNet5", "AlexNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152",
+__all__ = ["LeNet5", "AlexNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "Xception", "MobileNet", "MobileNetV2",
            "list_models", "model_names", "get_model_info", "create_model", "ModelInfo", "WeightSpec"]

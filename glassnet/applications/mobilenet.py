@@ -1,0 +1,136 @@
+"""MobileNet v1 (Howard et al., 2017) exactly as Keras builds it, with Keras' layer names.
+
+``conv1``/``conv1_bn``, then 13 blocks ``conv_dw_i`` (3x3 depthwise) + ``conv_dw_i_bn`` and
+``conv_pw_i`` (1x1) + ``conv_pw_i_bn``, ReLU6 everywhere; strided blocks pad one row/column at the
+bottom/right (Keras' ``ZeroPadding2D(((0, 1), (0, 1)))``) so TensorFlow-trained weights give the
+same outputs. The head is Keras' 1x1 ``conv_preds`` convolution. Keras ``.h5`` files load by name.
+
+>>> MobileNet().count_params()
+4253864
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from glassnet.applications._blocks import BoundedReLU
+from glassnet.applications.base import ImageClassifier
+from glassnet.applications.registry import KERAS_BASE, WeightSpec, register_model
+from glassnet.applications.weights import build_application
+from glassnet.layers import Dropout
+from glassnet.layers.convolutional import Conv2D, DepthwiseConv2D
+from glassnet.layers.normalization import BatchNormalization
+from glassnet.layers.pooling import GlobalAveragePooling2D
+
+# (pointwise filters, stride) of the 13 depthwise-separable blocks
+BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+          (512, 1), (1024, 2), (1024, 1))
+
+
+class MobileNetModel(ImageClassifier):
+    """MobileNet v1 with width multiplier ``alpha`` and ``depth_multiplier`` (Keras' names and padding)."""
+
+    first_conv, classifier_name, build_size = "conv1", "conv_preds", 32
+
+    def __init__(self, alpha: float = 1.0, depth_multiplier: int = 1, dropout: float = 1e-3,
+                 include_top: bool = True, pooling: str | None = None, classes: int = 1000,
+                 classifier_activation: Any = "softmax", name: str | None = None, **kwargs):
+        super().__init__(name=name or ("mobilenet_%.2f" % alpha).replace(".", "_"), **kwargs)
+        self.conv1 = Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False)
+        self.conv1_bn = BatchNormalization()
+        self.conv1_relu = BoundedReLU(6.0)
+        self.strides = {}
+        for i, (filters, stride) in enumerate(BLOCKS, start=1):
+            setattr(self, f"conv_dw_{i}", DepthwiseConv2D(3, strides=stride, padding="same" if stride == 1 else "valid",
+                                                          depth_multiplier=depth_multiplier, use_bias=False))
+            setattr(self, f"conv_dw_{i}_bn", BatchNormalization())
+            setattr(self, f"conv_pw_{i}", Conv2D(int(filters * alpha), 1, use_bias=False))
+            setattr(self, f"conv_pw_{i}_bn", BatchNormalization())
+            self.strides[i] = stride
+        self.num_features = int(1024 * alpha)
+        self.include_top, self.pooling = bool(include_top), pooling
+        self._init_head(False, pooling, classes, None)
+        self.include_top = bool(include_top)
+        if include_top:
+            self.global_pool = GlobalAveragePooling2D(keepdims=True)
+            self.dropout = Dropout(dropout)
+            self.conv_preds = Conv2D(classes, 1, padding="same", activation=classifier_activation)
+        self._build_weights()
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1_relu(self.conv1_bn(self.conv1(x)))
+        for i in range(1, len(BLOCKS) + 1):
+            if self.strides[i] != 1:
+                x = F.pad(x, (0, 1, 0, 1))
+            x = F.relu6(getattr(self, f"conv_dw_{i}_bn")(getattr(self, f"conv_dw_{i}")(x)))
+            x = F.relu6(getattr(self, f"conv_pw_{i}_bn")(getattr(self, f"conv_pw_{i}")(x)))
+        return x
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        if not self.include_top:
+            return self.global_pool(x) if self.global_pool is not None else x
+        x = self.global_pool(x)
+        if pre_logits:
+            return x.flatten(1)
+        return self.get_classifier()(self.dropout(x)).flatten(1)
+
+    def _new_classifier(self, num_classes: int, activation: Any, in_features: int) -> torch.nn.Module:
+        layer = Conv2D(num_classes, 1, padding="same", activation=activation)
+        with torch.no_grad():
+            layer(torch.zeros(1, in_features, 1, 1, device=self.conv1.weight.device))
+        return layer
+
+
+def _alpha_text(alpha: float) -> str:
+    return {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}.get(alpha, "")
+
+
+def _keras_mobilenet_weights() -> tuple[WeightSpec, ...]:
+    """Keras' files for every alpha at 224x224 (only the 0.25 no-top file has a published checksum)."""
+    known = {"mobilenet_2_5_224_tf_no_top.h5": "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf"}
+    specs = []
+    for alpha in (1.0, 0.75, 0.5, 0.25):
+        for include_top, suffix in ((True, ""), (False, "_no_top")):
+            filename = f"mobilenet_{_alpha_text(alpha)}_224_tf{suffix}.h5"
+            specs.append(WeightSpec("imagenet", filename, KERAS_BASE + "mobilenet/" + filename, "keras_h5",
+                                    include_top, {"alpha": alpha}, "tf", sha256=known.get(filename)))
+    return tuple(specs)
+
+
+@register_model(family="mobilenet", default_size=224, preprocess="tf", params=4_253_864, gflops=1.15,
+                top1=0.704, top5=0.895, accuracy_source="Keras applications table (alpha=1.0)",
+                weights=_keras_mobilenet_weights(), paper="Howard et al. 2017, MobileNets")
+def MobileNet(input_shape: Any = None, alpha: float = 1.0, depth_multiplier: int = 1, dropout: float = 1e-3,
+              include_top: bool = True, weights: Any = None, pooling: str | None = None, classes: int = 1000,
+              classifier_activation: Any = "softmax", name: str | None = None) -> MobileNetModel:
+    """MobileNet v1 with Keras' signature (``alpha`` width multiplier, ``depth_multiplier``).
+
+    >>> MobileNet(alpha=0.25, include_top=False).count_params()
+    218544
+    """
+    info = MobileNet.info
+    if weights is not None and not isinstance(weights, str) or (isinstance(weights, str) and weights.endswith(
+            (".h5", ".hdf5", ".pth", ".pt", ".safetensors"))):
+        spec_name = None
+    else:
+        spec_name = weights
+    if spec_name is not None:
+        matching = [w for w in info.weights if w.name == spec_name and w.include_top == include_top
+                    and w.builder_args.get("alpha") == alpha]
+        if not matching:
+            raise ValueError(f"No '{spec_name}' MobileNet weights for alpha={alpha}: Keras publishes alpha 0.25, "
+                             "0.5, 0.75 and 1.0 (with depth_multiplier=1).")
+        from glassnet.applications.weights import fetch_weights, load_weights_file
+        model = build_application("MobileNet", MobileNetModel, None, include_top, 1000 if include_top else classes,
+                                  input_shape, alpha=alpha, depth_multiplier=depth_multiplier, dropout=dropout,
+                                  pooling=pooling, classifier_activation=classifier_activation, name=name)
+        load_weights_file(model, fetch_weights(matching[0], info), "keras_h5")
+        if include_top and classes != 1000:
+            model.reset_classifier(classes)
+        return model
+    return build_application("MobileNet", MobileNetModel, weights, include_top, classes, input_shape, alpha=alpha,
+                             depth_multiplier=depth_multiplier, dropout=dropout, pooling=pooling,
+                             classifier_activation=classifier_activation, name=name)
