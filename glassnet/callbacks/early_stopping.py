@@ -20,7 +20,8 @@ class EarlyStopping(Callback):
     """Stop ``fit`` once ``monitor`` has not improved for ``patience`` epochs (Keras' arguments).
 
     An epoch counts as an improvement when the value beats the best so far by more than
-    ``min_delta``. With ``baseline``, the wait only restarts once the value also beats the baseline.
+    ``min_delta``. With ``baseline``, the wait only restarts once the value also beats the baseline,
+    so training stops if ``patience`` epochs pass without reaching it.
     Epochs before ``start_from_epoch`` are ignored (warm-up). With ``restore_best_weights``, the
     model's weights (its ``state_dict()``, buffers included) from the best epoch are copied aside
     and loaded back when training ends, whether it stopped early or not.
@@ -71,7 +72,9 @@ class EarlyStopping(Callback):
                 self._keep_weights(epoch)
             if self.baseline is None or improved(current, self.baseline, self.mode, self.min_delta):
                 self.wait = 0
-            return
+                return
+            # improving but still short of the baseline: keeps counting towards patience (Keras' documented
+            # behaviour; Keras 3 returns here, which makes a baseline inert while the value improves)
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True

@@ -32,7 +32,8 @@ def _optimizer(callback: Callback, who: str):
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` once ``monitor`` has not improved for ``patience`` epochs.
 
-    After a reduction, ``cooldown`` epochs pass before waiting starts again; the rate never goes
+    After a reduction, ``cooldown`` epochs pass before waiting starts again (counted as Keras
+    does, from the reduction epoch itself: ``cooldown=1`` has no visible effect); the rate never goes
     below ``min_lr``. The current rate is added to the epoch logs as ``'learning_rate'``.
 
     >>> class Opt: learning_rate = 0.1
