@@ -240,3 +240,15 @@ def test_bad_arguments_are_rejected():
         Conv2D(4, (3, 3, 3))
     with pytest.raises(ValueError, match="groups"):
         Conv2D(5, 3, groups=2)
+
+
+@pytest.mark.parametrize("layer", [DepthwiseConv2D(3), SeparableConv2D(4, 3), Conv2DTranspose(4, 3), Conv1D(4, 3)])
+def test_every_conv_rejects_the_wrong_rank(layer):
+    with pytest.raises(ShapeError, match="rank"):
+        layer(torch.zeros(2, 10))
+    assert not layer.built
+
+
+def test_too_small_input_is_a_shape_error():
+    with pytest.raises(ShapeError, match="kernel"):
+        Conv2D(4, 5)(torch.zeros(1, 3, 3, 3))

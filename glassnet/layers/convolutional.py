@@ -32,6 +32,17 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
+def _check_rank(layer: Layer, input_shape, rank: int) -> None:
+    """Raise a ShapeError (in user layout) unless the input has ``rank`` spatial axes."""
+    if len(input_shape) != rank + 2:
+        want = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
+                3: "(batch, depth, height, width, channels)"}[rank]
+        shown = layout.user_shape(input_shape, layer.data_format)
+        raise ShapeError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot take an input of shape {shown}: "
+                         f"it expects rank-{rank + 2} inputs {want}. Reshape the data (e.g. add a channels "
+                         "axis of size 1).")
+
+
 class _Conv(Layer):
     """Shared code of Conv1D/2D/3D; ``rank`` is the number of spatial axes."""
 
@@ -66,10 +77,7 @@ class _Conv(Layer):
         return input_shape[1]
 
     def build(self, input_shape) -> None:
-        if len(input_shape) != self.rank + 2:
-            shown = layout.user_shape(input_shape, self.data_format)
-            raise ShapeError(f"Layer '{self.name}' ({type(self).__name__}) cannot take an input of shape "
-                             f"{shown}. {self._shape_hint(shown)}")
+        _check_rank(self, input_shape, self.rank)
         channels = self._channels(input_shape)
         if channels % self.groups:
             raise ValueError(f"{type(self).__name__} '{self.name}': input channels ({channels}) must be "
@@ -87,12 +95,8 @@ class _Conv(Layer):
         return from_channels_first_1d(y, self.data_format) if self.rank == 1 else y
 
     def _shape_hint(self, input_shape) -> str | None:
-        want = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
-                3: "(batch, depth, height, width, channels)"}[self.rank]
-        if input_shape is not None and len(input_shape) != self.rank + 2:
-            return (f"{type(self).__name__} expects rank-{self.rank + 2} inputs {want}; got rank "
-                    f"{len(input_shape)}. Reshape the data (e.g. add a channels axis of size 1).")
-        return f"Check that the input is at least as large as the kernel {self.kernel_size}."
+        return (f"Check the channels and that the input is at least as large as the kernel "
+                f"{self.kernel_size}.")
 
 
 class Conv1D(_Conv):
@@ -174,6 +178,7 @@ class DepthwiseConv2D(Layer):
         build_if_declared(self)
 
     def build(self, input_shape) -> None:
+        _check_rank(self, input_shape, 2)
         channels = input_shape[1]
         out = channels * self.depth_multiplier
         init = _depthwise_initializer(self.depthwise_initializer, channels, self.depth_multiplier)
@@ -221,6 +226,7 @@ class SeparableConv2D(Layer):
         build_if_declared(self)
 
     def build(self, input_shape) -> None:
+        _check_rank(self, input_shape, 2)
         channels = input_shape[1]
         mid = channels * self.depth_multiplier
         init = _depthwise_initializer(self.depthwise_initializer, channels, self.depth_multiplier)
@@ -280,6 +286,7 @@ class _ConvTranspose(Layer):
         build_if_declared(self)
 
     def build(self, input_shape) -> None:
+        _check_rank(self, input_shape, self.rank)
         channels = input_shape[-1] if self.rank == 1 and self.data_format == "channels_last" else input_shape[1]
         self.weight = self.add_weight("weight", (channels, self.filters, *self.kernel_size), self.kernel_initializer)
         self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
