@@ -51,6 +51,11 @@ class Optimizer:
     SGD+momentum 128/127/75, Adam 1154/453/171, AdamW 615/491/169, Adagrad 321/1425/131,
     RMSprop 381/338/-, Adadelta 851/737/-, NAdam 740/550/- (fused differs from foreach by at
     most 1 float32 ulp). Subclasses set ``fused_supported`` and call :meth:`_speed_kwargs`.
+
+    >>> class PlainSGD(Optimizer):  # a new optimizer: pick the torch class, map the hyper-parameters
+    ...     torch_class = torch.optim.SGD
+    >>> opt = PlainSGD(learning_rate=0.5); opt.get_config()['learning_rate']
+    0.5
     """
 
     torch_class: type[torch.optim.Optimizer] = torch.optim.SGD
