@@ -32,7 +32,7 @@ class TorchConv2D(Conv2D):
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, pad: Any = 0, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding="valid", **kwargs)
-        self.pad = normalize_tuple(pad, 2, "pad") if pad else (0, 0)
+        self.pad = (int(pad), int(pad)) if isinstance(pad, int) else tuple(int(p) for p in pad)
 
     def call(self, inputs):
         y = F.conv2d(inputs, self.weight, self.bias, self.strides, self.pad, self.dilation_rate, self.groups)

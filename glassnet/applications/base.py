@@ -148,6 +148,17 @@ class ImageClassifier(Model):
     num_features: int = 0
 
 
+def build_submodule(module: torch.nn.Module, internal_shape: tuple) -> None:
+    """Create a sublayer's weights by running zeros of ``internal_shape`` (NCHW) through it in eval mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad(), layout.inside_model():
+            module(torch.zeros(internal_shape))
+    finally:
+        module.train(was_training)
+
+
 def _activation_name(activation: Any) -> Any:
     from glassnet import activations
     if activation is None or isinstance(activation, str):
