@@ -66,7 +66,7 @@ class AlexNetModel(ImageClassifier):
 
 
 @register_model(family="alexnet", default_size=227, min_size=63, preprocess="torch", params=60_965_224,
-                gflops=1.43, top1=0.593, top5=0.818, accuracy_source="paper (1 CNN, ILSVRC-2012 val)",
+                gflops=1.449, top1=0.593, top5=0.818, accuracy_source="paper (1 CNN, ILSVRC-2012 val)",
                 test_size=96, paper="Krizhevsky et al. 2012, ImageNet classification with deep CNNs")
 def AlexNet(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
             classes: int = 1000, classifier_activation: Any = "softmax", name: str = "alexnet") -> AlexNetModel:

@@ -111,7 +111,7 @@ def _weights(depth: int, top: str, notop: str, tv_file: str, acc: tuple) -> tupl
 _PAPER = "Huang et al. 2017, Densely connected convolutional networks"
 
 
-@register_model(family="densenet", default_size=224, preprocess="torch", params=8_062_504, gflops=5.72,
+@register_model(family="densenet", default_size=224, preprocess="torch", params=8_062_504, gflops=5.668,
                 top1=0.745, top5=0.918, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(121, "9d60b8095a5708f2dcce2bca79d332c7", "30ee3e1110167f948a6b9946edeeb738",
                                  "densenet121-a639ec97.pth", (0.74434, 0.91972)))
@@ -127,7 +127,7 @@ def DenseNet121(include_top: bool = True, weights: Any = None, input_shape: Any 
                      classifier_activation, name, bn_epsilon)
 
 
-@register_model(family="densenet", default_size=224, preprocess="torch", params=14_307_880, gflops=6.78,
+@register_model(family="densenet", default_size=224, preprocess="torch", params=14_307_880, gflops=6.72,
                 top1=0.759, top5=0.928, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(169, "d699b8f76981ab1b30698df4c175e90b", "b8c4d4c20dd625c148057b9ff1c1176b",
                                  "densenet169-b2777c0a.pth", (0.756, 0.92806)))
@@ -139,7 +139,7 @@ def DenseNet169(include_top: bool = True, weights: Any = None, input_shape: Any 
                      classifier_activation, name, bn_epsilon)
 
 
-@register_model(family="densenet", default_size=224, preprocess="torch", params=20_242_984, gflops=8.66,
+@register_model(family="densenet", default_size=224, preprocess="torch", params=20_242_984, gflops=8.583,
                 top1=0.770, top5=0.933, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(201, "1ceb130c1ea1b78c3bf6114dbdfd8807", "c13680b51ded0fb44dff2d8f86ac8bb1",
                                  "densenet201-c1103571.pth", (0.76896, 0.93370)))

@@ -131,7 +131,7 @@ class GoogLeNetModel(ImageClassifier):
         return (() if self.include_top else ("fc.",)) + (("aux1.", "aux2.") if self.aux1 is None else ())
 
 
-@register_model(family="googlenet", default_size=224, preprocess="torch", params=13_019_960, gflops=3.0,
+@register_model(family="googlenet", default_size=224, preprocess="torch", params=13_019_960, gflops=2.997,
                 top1=0.69778, top5=0.89530, accuracy_source="torchvision",
                 weights=(torchvision_weights("googlenet-1378be20.pth", 0.69778, 0.89530, transform_input=True),),
                 paper="Szegedy et al. 2014, Going deeper with convolutions")

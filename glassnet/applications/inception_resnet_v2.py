@@ -114,7 +114,7 @@ class InceptionResNetV2Model(ImageClassifier):
         return names
 
 
-@register_model(family="inception", default_size=299, min_size=75, preprocess="tf", params=55_873_736, gflops=26.4,
+@register_model(family="inception", default_size=299, min_size=75, preprocess="tf", params=55_873_736, gflops=26.31,
                 top1=0.804, top5=0.953, accuracy_source="Keras applications table", test_size=75,
                 weights=keras_weights("inception_resnet_v2",
                                       ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",

@@ -187,7 +187,7 @@ class InceptionV3Model(ImageClassifier):
 
 
 @register_model(family="inception", default_size=299, min_size=75, preprocess="tf", params=23_851_784,
-                gflops=11.5, top1=0.788, top5=0.944, accuracy_source="Keras applications table", test_size=75,
+                gflops=11.43, top1=0.788, top5=0.944, accuracy_source="Keras applications table", test_size=75,
                 weights=keras_weights("inception_v3", ("inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
                                                        "9a0d58056eeedaa3f26cb7ebd46da564"),
                                       ("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",

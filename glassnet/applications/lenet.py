@@ -52,7 +52,7 @@ class LeNetModel(ImageClassifier):
         return x if pre_logits else self.fc2(x)
 
 
-@register_model(family="lenet", default_size=32, min_size=32, preprocess="none", params=61_706, gflops=0.000838,
+@register_model(family="lenet", default_size=32, min_size=32, preprocess="none", params=61_706, gflops=0.000833,
                 input_channels=1, test_size=32, paper="LeCun et al. 1998, Gradient-based learning applied to "
                 "document recognition")
 def LeNet5(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,

@@ -100,7 +100,7 @@ def _keras_mobilenet_weights() -> tuple[WeightSpec, ...]:
     return tuple(specs)
 
 
-@register_model(family="mobilenet", default_size=224, preprocess="tf", params=4_253_864, gflops=1.15,
+@register_model(family="mobilenet", default_size=224, preprocess="tf", params=4_253_864, gflops=1.138,
                 top1=0.704, top5=0.895, accuracy_source="Keras applications table (alpha=1.0)",
                 weights=_keras_mobilenet_weights(), paper="Howard et al. 2017, MobileNets")
 def MobileNet(input_shape: Any = None, alpha: float = 1.0, depth_multiplier: int = 1, dropout: float = 1e-3,

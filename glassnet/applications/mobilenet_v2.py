@@ -94,7 +94,7 @@ class MobileNetV2Model(ImageClassifier):
         return () if self.include_top else ("classifier.",)
 
 
-@register_model(family="mobilenet_v2", default_size=224, preprocess="torch", params=3_538_984, gflops=0.62,
+@register_model(family="mobilenet_v2", default_size=224, preprocess="torch", params=3_538_984, gflops=0.6015,
                 top1=0.713, top5=0.901, accuracy_source="Keras applications table",
                 weights=(torchvision_weights("mobilenet_v2-b0353104.pth", 0.71878, 0.90286, bn_epsilon=1e-5),),
                 paper="Sandler et al. 2018, MobileNetV2: inverted residuals and linear bottlenecks")

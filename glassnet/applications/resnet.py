@@ -138,7 +138,7 @@ def _resnet(name, block, layers, weights, include_top, input_shape, pooling, cla
                              name=model_name, **arch)
 
 
-@register_model(family="resnet", default_size=224, preprocess="torch", params=11_699_112, gflops=3.64,
+@register_model(family="resnet", default_size=224, preprocess="torch", params=11_699_112, gflops=3.628,
                 top1=0.69758, top5=0.89078, accuracy_source="torchvision",
                 weights=(torchvision_weights("resnet18-f37072fd.pth", 0.69758, 0.89078, **_TV),),
                 paper="He et al. 2015, Deep residual learning for image recognition")
@@ -154,7 +154,7 @@ def ResNet18(include_top: bool = True, weights: Any = None, input_shape: Any = N
                    classifier_activation, name, conv_bias=conv_bias, stride_in_1x1=False, bn_epsilon=bn_epsilon)
 
 
-@register_model(family="resnet", default_size=224, preprocess="torch", params=21_814_696, gflops=7.34,
+@register_model(family="resnet", default_size=224, preprocess="torch", params=21_814_696, gflops=7.328,
                 top1=0.73314, top5=0.9142, accuracy_source="torchvision",
                 weights=(torchvision_weights("resnet34-b627a593.pth", 0.73314, 0.9142, **_TV),),
                 paper="He et al. 2015, Deep residual learning for image recognition")
@@ -213,8 +213,8 @@ def _register_deep(builder, hashes, tv_file, tv_acc, params, gflops, keras_acc):
 
 
 ResNet50 = _register_deep(ResNet50, ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
-                          "resnet50-0676ba61.pth", (0.7613, 0.92862), 25_636_712, 7.75, (0.759, 0.929))
+                          "resnet50-0676ba61.pth", (0.7613, 0.92862), 25_636_712, 7.716, (0.759, 0.929))
 ResNet101 = _register_deep(ResNet101, ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
-                           "resnet101-63fe2227.pth", (0.77374, 0.93546), 44_707_176, 15.2, (0.764, 0.928))
+                           "resnet101-63fe2227.pth", (0.77374, 0.93546), 44_707_176, 15.14, (0.764, 0.928))
 ResNet152 = _register_deep(ResNet152, ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
-                           "resnet152-394f9c45.pth", (0.78312, 0.94046), 60_419_944, 22.6, (0.766, 0.931))
+                           "resnet152-394f9c45.pth", (0.78312, 0.94046), 60_419_944, 22.56, (0.766, 0.931))

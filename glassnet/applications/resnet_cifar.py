@@ -77,7 +77,7 @@ def _cifar(depth: int, weights, include_top, input_shape, pooling, classes, clas
 _PAPER = "He et al. 2015, Deep residual learning (CIFAR-10 networks, section 4.2)"
 
 
-@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=271_098, gflops=0.0822,
+@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=271_098, gflops=0.0811,
                 test_size=32, paper=_PAPER)
 def ResNet20(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
              classes: int = 10, classifier_activation: Any = "softmax", name: str = "resnet20") -> CifarResNetModel:
@@ -89,7 +89,7 @@ def ResNet20(include_top: bool = True, weights: Any = None, input_shape: Any = N
     return _cifar(20, weights, include_top, input_shape, pooling, classes, classifier_activation, name)
 
 
-@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=466_426, gflops=0.139,
+@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=466_426, gflops=0.1377,
                 test_size=32, paper=_PAPER)
 def ResNet32(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
              classes: int = 10, classifier_activation: Any = "softmax", name: str = "resnet32") -> CifarResNetModel:
@@ -97,7 +97,7 @@ def ResNet32(include_top: bool = True, weights: Any = None, input_shape: Any = N
     return _cifar(32, weights, include_top, input_shape, pooling, classes, classifier_activation, name)
 
 
-@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=857_082, gflops=0.254,
+@register_model(family="resnet_cifar", default_size=32, preprocess="none", params=857_082, gflops=0.251,
                 test_size=32, paper=_PAPER)
 def ResNet56(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
              classes: int = 10, classifier_activation: Any = "softmax", name: str = "resnet56") -> CifarResNetModel:

@@ -79,7 +79,7 @@ def _vgg(name: str, weights, include_top, input_shape, pooling, classes, classif
                              pooling=pooling, classifier_activation=classifier_activation, name=model_name)
 
 
-@register_model(family="vgg", default_size=224, preprocess="caffe", params=138_357_544, gflops=30.95,
+@register_model(family="vgg", default_size=224, preprocess="caffe", params=138_357_544, gflops=30.94,
                 top1=0.715, top5=0.901, accuracy_source="Keras applications table",
                 weights=keras_weights("vgg16", ("vgg16_weights_tf_dim_ordering_tf_kernels.h5",
                                                 "64373286793e3c8b2b4e3219cbf3544b"),
@@ -97,7 +97,7 @@ def VGG16(include_top: bool = True, weights: Any = None, input_shape: Any = None
     return _vgg("VGG16", weights, include_top, input_shape, pooling, classes, classifier_activation, name)
 
 
-@register_model(family="vgg", default_size=224, preprocess="caffe", params=143_667_240, gflops=39.28,
+@register_model(family="vgg", default_size=224, preprocess="caffe", params=143_667_240, gflops=39.26,
                 top1=0.727, top5=0.910, accuracy_source="Keras applications table",
                 weights=keras_weights("vgg19", ("vgg19_weights_tf_dim_ordering_tf_kernels.h5",
                                                 "cbe5617147190e668d6c5d5026f83318"),

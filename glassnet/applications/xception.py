@@ -86,7 +86,7 @@ class XceptionModel(ImageClassifier):
         return {f"shortcut_{k}{s}": f"__auto_shortcut_{k}{s}" for k in range(1, 5) for s in ("", "_bn")}
 
 
-@register_model(family="xception", default_size=299, min_size=71, preprocess="tf", params=22_910_480, gflops=16.8,
+@register_model(family="xception", default_size=299, min_size=71, preprocess="tf", params=22_910_480, gflops=16.71,
                 top1=0.790, top5=0.945, accuracy_source="Keras applications table", test_size=71,
                 weights=keras_weights("xception", ("xception_weights_tf_dim_ordering_tf_kernels.h5",
                                                    "0a58e3b7378bc2990ea3b43d5981f1f6"),
