@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import require_data
+try:  # tests/ as a package or as a plain folder on sys.path
+    from tests.conftest import require_data
+except ImportError:
+    from conftest import require_data
 from glassnet.datasets import digits, lfw
 
 

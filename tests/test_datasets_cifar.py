@@ -11,8 +11,12 @@ import tarfile
 import numpy as np
 import pytest
 
-from conftest import require_data
-from datasets_support import cache, session_cache  # noqa: F401
+try:  # tests/ as a package or as a plain folder on sys.path
+    from tests.conftest import require_data
+    from tests.datasets_support import cache, session_cache  # noqa: F401
+except ImportError:
+    from conftest import require_data
+    from datasets_support import cache, session_cache  # noqa: F401
 from glassnet.datasets import cifar, cifar10, cifar100
 from glassnet.errors import DataFileError, UnsafeFileError
 

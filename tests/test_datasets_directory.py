@@ -10,7 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import require_data
+try:  # tests/ as a package or as a plain folder on sys.path
+    from tests.conftest import require_data
+except ImportError:
+    from conftest import require_data
 from glassnet.datasets import from_arrays, from_csv, image_dataset_from_directory, show, show_augmentation
 from glassnet.errors import DataFileError, LabelError
 from glassnet.layers import RandomFlip

@@ -8,8 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from conftest import require_data
-from datasets_support import cache, session_cache  # noqa: F401
+try:  # tests/ as a package or as a plain folder on sys.path
+    from tests.conftest import require_data
+    from tests.datasets_support import cache, session_cache  # noqa: F401
+except ImportError:
+    from conftest import require_data
+    from datasets_support import cache, session_cache  # noqa: F401
 from glassnet.datasets import files, mnist
 from glassnet.datasets.files import RemoteFile
 from glassnet.errors import DataFileError

@@ -48,7 +48,7 @@ def parse_idx(raw: bytes, where: str = "IDX data") -> np.ndarray:
         raise DataFileError(f"{where} holds {len(raw) - header:,} bytes of data, but its header announces "
                             f"shape {shape} ({expected:,} bytes): the file is truncated or corrupt.")
     array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
-    return array.astype(dtype.newbyteorder("="), copy=False) if dtype.itemsize > 1 else array
+    return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:

@@ -222,11 +222,8 @@ class RandomCrop(RandomLayer):
         g, dev = self.generator(x.device), x.device
         top = torch.randint(0, h - self.height + 1, (n,), generator=g, device=dev)
         left = torch.randint(0, w - self.width + 1, (n,), generator=g, device=dev)
-        rows = (top[:, None] + torch.arange(self.height, device=dev))[:, None, :, None]
-        cols = (left[:, None] + torch.arange(self.width, device=dev))[:, None, None, :]
-        batch = torch.arange(n, device=dev)[:, None, None, None]
-        chan = torch.arange(x.shape[1], device=dev)[None, :, None, None]
-        return x[batch, chan, rows, cols]
+        windows = x.unfold(2, self.height, 1).unfold(3, self.width, 1)  # a view: (N, C, H-h+1, W-w+1, h, w)
+        return windows[torch.arange(n, device=dev), :, top, left]
 
 
 class RandomFlip(RandomLayer):
@@ -247,13 +244,12 @@ class RandomFlip(RandomLayer):
     def augment(self, x):
         n = x.shape[0]
         g = self.generator(x.device)
-        if self.mode in ("horizontal", "horizontal_and_vertical"):
-            flip = torch.rand(n, generator=g, device=x.device) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-        if self.mode in ("vertical", "horizontal_and_vertical"):
-            flip = torch.rand(n, generator=g, device=x.device) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(-2), x)
-        return x
+        out = x.clone()
+        for dim, modes in ((-1, ("horizontal", "horizontal_and_vertical")), (-2, ("vertical", "horizontal_and_vertical"))):
+            if self.mode in modes:
+                flip = torch.rand(n, generator=g, device=x.device) < 0.5
+                out[flip] = out[flip].flip(dim)  # copies only the flipped half
+        return out
 
 
 class _AffineLayer(RandomLayer):
