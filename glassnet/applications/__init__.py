@@ -6,6 +6,7 @@
 
 from glassnet.applications.registry import (ModelInfo, WeightSpec, create_model, get_model_info, list_models,
                                             model_names)
+from glassnet.applications.imagenet import decode_predictions, preprocess_input
 from glassnet.applications.lenet import LeNet5
 from glassnet.applications.alexnet import AlexNet
 from glassnet.applications.googlenet import GoogLeNet
@@ -21,4 +22,4 @@ from glassnet.applications.resnet_cifar import ResNet20, ResNet32, ResNet56
 
 __all__ = ["LeNet5", "AlexNet", "GoogLeNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "Xception", "InceptionV3", "InceptionResNetV2", "MobileNet", "MobileNetV2", "DenseNet121", "DenseNet169", "DenseNet201",
            "ResNet20", "ResNet32", "ResNet56",
-           "list_models", "model_names", "get_model_info", "create_model", "ModelInfo", "WeightSpec"]
+           "list_models", "preprocess_input", "decode_predictions", "model_names", "get_model_info", "create_model", "ModelInfo", "WeightSpec"]

@@ -108,8 +108,8 @@ class ModelInfo:
         """Names accepted by ``weights=`` besides a file path."""
         return sorted({w.name for w in self.weights})
 
-    def find_weights(self, name: str, include_top: bool, **arch: Any) -> WeightSpec:
-        """The weight set called ``name`` matching ``include_top`` (and the architecture, if it matters)."""
+    def find_weights(self, name: str, include_top: bool) -> WeightSpec:
+        """The weight set called ``name`` matching ``include_top`` (torch files hold both: the top is dropped)."""
         candidates = [w for w in self.weights if w.name == name]
         if not candidates:
             valid = ", ".join(self.weight_names) or "none"

@@ -49,7 +49,7 @@ def build_application(model_id: str, cls: type, weights: Any, include_top: bool,
     info = get_model_info(model_id)
     spec = None
     if weights is not None and not is_weights_path(weights):
-        spec = info.find_weights(str(weights), include_top, **arch)
+        spec = info.find_weights(str(weights), include_top)
         arch.update(spec.builder_args)
     if input_shape is not None:
         arch["input_shape"] = tuple(input_shape)
