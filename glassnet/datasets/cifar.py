@@ -257,7 +257,7 @@ def load_data(data_dir: str | os.PathLike | None = None, download: bool = True) 
     Class names: :data:`CIFAR10_CLASSES`.
 
     >>> (x_train, y_train), _ = load_data()  # doctest: +SKIP
-    >>> x_train.shape
+    >>> x_train.shape  # doctest: +SKIP
     (50000, 32, 32, 3)
     """
     return _load("cifar10", "cifar10", CIFAR10, "cifar-10-batches-py",

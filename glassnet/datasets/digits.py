@@ -24,7 +24,7 @@ def load_data(test_split: float = 0.2, seed: int = 0,
 
     >>> (x_train, y_train), _ = load_data(test_split=0.5)
     >>> len(x_train)
-    898
+    899
     """
     from sklearn.datasets import load_digits
 

@@ -38,7 +38,7 @@ def load_data(data_dir: str | os.PathLike | None = None, download: bool = True,
     Files are looked for in ``<data_dir or GLASSNET_DATA>/fashion-mnist/``.
 
     >>> (x_train, y_train), _ = load_data()  # doctest: +SKIP
-    >>> x_train.shape
+    >>> x_train.shape  # doctest: +SKIP
     (60000, 28, 28)
     """
     specs = {key: RemoteFile(name, MIRRORS, md5=md5, size=size) for key, (name, md5, size) in FILES.items()}

@@ -88,7 +88,7 @@ def load_data(min_faces_per_person: int = 0, resize: float = 0.5, color: bool = 
     into :func:`class_names`.
 
     >>> (x_train, y_train), _ = load_data(min_faces_per_person=100, resize=0.4)  # doctest: +SKIP
-    >>> x_train.shape[1:]
+    >>> x_train.shape[1:]  # doctest: +SKIP
     (50, 37)
     """
     people = _people(_people_root(data_dir, download), min_faces_per_person)

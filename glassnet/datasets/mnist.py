@@ -4,7 +4,7 @@ Files: the four official IDX ``.gz`` files in ``<GLASSNET_DATA>/mnist/``,
 downloaded from the mirrors Keras and torchvision use when absent.
 
 >>> (x_train, y_train), (x_test, y_test) = load_data()  # doctest: +SKIP
->>> x_train.shape, x_train.dtype
+>>> x_train.shape, x_train.dtype  # doctest: +SKIP
 ((60000, 28, 28), dtype('uint8'))
 """
 
@@ -37,7 +37,7 @@ def load_data(data_dir: str | os.PathLike | None = None, download: bool = True,
     ``data_dir`` overrides ``GLASSNET_DATA``; files are looked for in its ``mnist/`` folder.
 
     >>> (x_train, y_train), _ = load_data()  # doctest: +SKIP
-    >>> x_train.shape
+    >>> x_train.shape  # doctest: +SKIP
     (60000, 28, 28)
     """
     specs = {key: RemoteFile(name, MIRRORS, md5=md5, size=size) for key, (name, md5, size) in FILES.items()}

@@ -75,7 +75,7 @@ class Dataset:
     def map(self, fn: Callable) -> "Dataset":
         """A new dataset applying ``fn(x, y) -> (x, y)`` (or ``fn(x) -> x`` without labels) to each batch.
 
-        >>> ds = TensorDataset(np.ones((4, 2)), np.zeros(4), label_mode=None, batch_size=2)
+        >>> ds = TensorDataset(np.ones((4, 2)), batch_size=2, shuffle=False)
         >>> next(iter(ds.map(lambda x: x * 3)))[0].tolist()
         [3.0, 3.0]
         """
@@ -139,8 +139,8 @@ class Dataset:
         x = x.to(self.device, non_blocking=True)
         if x.dim() == 4 and self.data_format == "channels_last" and any(k == "layer" for k, _ in self._steps):
             x = x.movedim(-1, 1).contiguous().movedim(1, -1)  # NCHW memory (on the uint8 bytes): faster layers
-        if not x.is_floating_point():
-            x = x.float()
+        if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
+            x = x.float()  # uint8 and float64 -> float32, per batch
         y = self._encode_labels(y.to(self.device, non_blocking=True) if y is not None else None)
         for kind, step in self._steps:
             if kind == "map":

@@ -50,6 +50,7 @@ def show(x: Any, y: Any = None, n: int = 25, class_names: Sequence[str] | None =
 
     ``x`` may be an array/tensor of images or a dataset yielding ``(x, y)`` batches.
 
+    >>> import tempfile
     >>> show(np.random.randint(0, 255, (9, 28, 28), np.uint8), np.arange(9),
     ...      path=os.path.join(tempfile.mkdtemp(), 'digits.png'))  # doctest: +ELLIPSIS
     '...digits.png'
@@ -89,6 +90,7 @@ def show(x: Any, y: Any = None, n: int = 25, class_names: Sequence[str] | None =
 def show_augmentation(x: Any, *layers, n: int = 8, path: str | os.PathLike = "augmentation.png") -> str:
     """Save a PNG: the first row shows ``n`` original images, the next rows augmented versions.
 
+    >>> import tempfile
     >>> from glassnet.layers.preprocessing import RandomFlip
     >>> show_augmentation(np.random.randint(0, 255, (4, 8, 8, 3), np.uint8), RandomFlip(seed=0),
     ...                   path=os.path.join(tempfile.mkdtemp(), 'aug.png'))  # doctest: +ELLIPSIS
