@@ -14,5 +14,6 @@ tune_malloc()  # see glassnet/allocator.py; opt out with GLASSNET_MALLOC_TUNING=
 from glassnet import config  # noqa: E402
 from glassnet.layers import Input  # noqa: E402
 from glassnet.models import Model, Sequential, load_model  # noqa: E402
+from glassnet.training.plain import fit  # noqa: E402
 
-__all__ = ["__version__", "config", "Input", "Model", "Sequential", "load_model"]
+__all__ = ["__version__", "config", "Input", "Model", "Sequential", "load_model", "fit"]

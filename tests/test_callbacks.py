@@ -379,10 +379,6 @@ def test_fit_csv_logger_matches_history(tmp_path):
         assert [float(r[column]) for r in rows[1:]] == pytest.approx(history.history[key])
 
 
-@pytest.mark.xfail(strict=True, raises=NaNLossError,
-                   reason="glassnet/training/loop.py raises NaNLossError at the bad step even when a callback "
-                          "(TerminateOnNaN) has set stop_training; Keras returns normally. Remove this marker "
-                          "once the loop honours stop_training before raising.")
 def test_fit_terminate_on_nan_stops_at_the_first_bad_batch():
     rng = np.random.RandomState(0)
     x, y = rng.randn(256, 10).astype("float32") * 100, rng.randn(256, 1).astype("float32") * 100

@@ -119,7 +119,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
 
     history = History()
     steps = len(data)
-    callback_list = CallbackList([history, *(callbacks or [])], model=model, epochs=epochs, steps=steps,
+    callback_list = CallbackList([*(callbacks or []), history], model=model, epochs=epochs, steps=steps,
                                  verbose=resolve_verbose(verbose))
     batch_events = callback_list.wants_batch_events
     bar = ProgressBar(verbose, epochs, steps)
@@ -154,12 +154,12 @@ def _train_epoch(model, data, epoch, shuffle, callbacks, batch_events, bar, step
         if batch_events:
             callbacks.on_train_batch_end(step, _read_logs(model, tracker))
         if bar.due() or tracker.on_cpu:
-            if tracker.first_bad_step() >= 0:
+            if tracker.first_bad_step() >= 0 and not model.stop_training:
                 raise _nan_error(model, epoch, tracker.first_bad_step(), steps)
             bar.update(step + 1, lambda: _read_logs(model, tracker))
         if model.stop_training:
             break
-    if tracker.first_bad_step() >= 0:
+    if tracker.first_bad_step() >= 0 and not model.stop_training:
         raise _nan_error(model, epoch, tracker.first_bad_step(), steps)
     return _read_logs(model, tracker)
 

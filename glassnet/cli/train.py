@@ -1,0 +1,115 @@
+"""``glassnet train``: the Hello-World of the course, from data to a saved run.
+
+With no arguments it trains a small MLP on scikit-learn's bundled 8×8 digits
+(no download), shows a live progress bar, prints the test accuracy and writes
+``runs/<timestamp>/`` with the model, ``history.csv``, ``metrics.json`` and a
+learning-curve PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from glassnet import optimizers
+from glassnet.io import atomic_path, atomic_write_bytes
+
+console = Console()
+
+
+class DatasetName(str, Enum):
+    digits = "digits"
+    mnist = "mnist"
+    fashion_mnist = "fashion_mnist"
+    cifar10 = "cifar10"
+
+
+class ModelName(str, Enum):
+    mlp = "mlp"
+    cnn = "cnn"
+
+
+def load_dataset(name: str):
+    """(x_train, y_train), (x_test, y_test), class names — images as float32 in [0, 1], (N, H, W, C)."""
+    from glassnet import datasets
+    module = getattr(datasets, name)
+    (x_train, y_train), (x_test, y_test) = module.load_data()
+
+    def prepare(x):
+        x = x.astype("float32") / 255.0
+        return x[..., None] if x.ndim == 3 else x
+
+    names = getattr(module, "class_names", [str(i) for i in range(int(y_train.max()) + 1)])
+    return (prepare(x_train), y_train.astype("int64")), (prepare(x_test), y_test.astype("int64")), names
+
+
+def build_model(kind: str, input_shape: tuple, classes: int):
+    """The course's first models: an MLP (Flatten-Dense128-Dropout-Dense) or the Keras MNIST convnet."""
+    from glassnet.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
+    from glassnet.models import Sequential
+
+    if kind == "mlp":
+        layers = [Flatten(), Dense(128, activation="relu"), Dropout(0.2), Dense(classes, activation="softmax")]
+    else:
+        layers = [Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                  Conv2D(64, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                  Flatten(), Dropout(0.5), Dense(classes, activation="softmax")]
+    return Sequential([Input(shape=input_shape), *layers], name=f"{kind}")
+
+
+def write_history_csv(history: dict, path: Path) -> None:
+    """One row per epoch: epoch, then each logged value."""
+    keys = list(history)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch", *keys])
+        for epoch in range(len(history[keys[0]])):
+            writer.writerow([epoch + 1, *(f"{history[k][epoch]:.6f}" for k in keys)])
+
+
+def train(
+    dataset: DatasetName = typer.Option(DatasetName.digits, help="Dataset to learn (digits needs no download)."),
+    model: ModelName = typer.Option(ModelName.mlp, help="mlp: Flatten-Dense(128)-Dropout-Dense; cnn: the Keras MNIST convnet."),
+    epochs: int = typer.Option(50, min=1, help="Passes over the training data."),
+    batch_size: int = typer.Option(32, min=1, help="Samples per gradient step."),
+    optimizer: str = typer.Option("adam", help="sgd, rmsprop, adam, adamw, adagrad, adadelta or nadam."),
+    learning_rate: float = typer.Option(1e-3, help="Step size of the optimizer."),
+    validation_split: float = typer.Option(0.2, min=0.0, max=0.9, help="Fraction of training data held out as the dev set."),
+    seed: int = typer.Option(0, help="Random seed, for a reproducible run."),
+    output: Path = typer.Option(Path("runs"), help="Folder in which runs/<timestamp>/ is created."),
+    verbose: int = typer.Option(1, min=0, max=2, help="0 silent, 1 progress bar, 2 one line per epoch."),
+) -> None:
+    from glassnet.plots import plot_history
+    from glassnet.utils import set_random_seed
+
+    set_random_seed(seed)
+    (x_train, y_train), (x_test, y_test), names = load_dataset(dataset.value)
+    net = build_model(model.value, x_train.shape[1:], len(names))
+    opt = optimizers.get(optimizer)
+    opt.learning_rate = learning_rate
+    net.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    console.print(f"[bold]glassnet train[/] · {dataset.value}: {len(x_train):,} train / {len(x_test):,} test "
+                  f"images of {x_train.shape[1:]} · {len(names)} classes · model {model.value} "
+                  f"({net.count_params():,} parameters) · {net.compiled.describe()}")
+    history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
+                      validation_split=validation_split or 0.0, verbose=verbose)
+    test_loss, test_accuracy = net.evaluate(x_test, y_test, batch_size=256, verbose=0)
+    run_dir = output / time.strftime("%Y%m%d-%H%M%S")
+    while run_dir.exists():
+        run_dir = run_dir.with_name(run_dir.name + "-1")
+    run_dir.mkdir(parents=True)
+    net.save(run_dir / "model.glassnet")
+    write_history_csv(history.history, run_dir / "history.csv")
+    plot_history(history, run_dir / "learning_curves.png", title=f"{model.value} on {dataset.value}")
+    results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "test_loss": test_loss,
+               "test_accuracy": test_accuracy, "parameters": net.count_params()}
+    atomic_write_bytes(run_dir / "metrics.json", json.dumps(results, indent=2).encode())
+    console.print(f"[bold green]Test accuracy: {test_accuracy:.4f}[/] (loss {test_loss:.4f})")
+    console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/")
