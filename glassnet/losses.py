@@ -213,8 +213,22 @@ class _FunctionLoss(Loss):
         return self.fn(y_true, y_pred)
 
 
+class _TorchLoss(Loss):
+    """A ``torch.nn`` loss module, called torch's way: ``module(y_pred, y_true)``."""
+
+    def __init__(self, module: torch.nn.Module):
+        super().__init__(name=type(module).__name__, reduction="none")
+        self.module = module
+
+    def call(self, y_true, y_pred):
+        if isinstance(self.module, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
+            y_true = y_true.long().reshape(y_pred.shape[:1] + y_pred.shape[2:]) if y_true.dim() < y_pred.dim() else y_true
+        return self.module(y_pred, y_true)
+
+
 def get(identifier) -> Loss:
-    """A loss from its Keras name, a Loss object, or a function ``f(y_true, y_pred)``.
+    """A loss from its Keras name, a Loss object, a function ``f(y_true, y_pred)`` (Keras' order),
+    or a ``torch.nn`` loss module such as ``nn.CrossEntropyLoss()`` (called torch's way).
 
     >>> type(get('mse')).__name__
     'MeanSquaredError'
@@ -223,6 +237,8 @@ def get(identifier) -> Loss:
         return identifier
     if isinstance(identifier, dict):
         return lookup("loss", identifier["class_name"], ALL)(**identifier.get("config", {}))
+    if isinstance(identifier, torch.nn.Module):
+        return _TorchLoss(identifier)
     if callable(identifier) and not isinstance(identifier, str):
         return _FunctionLoss(identifier)
     cls = lookup("loss", identifier, ALL)
@@ -231,7 +247,7 @@ def get(identifier) -> Loss:
 
 def serialize(loss: Loss) -> dict:
     """``{'class_name', 'config'}`` of a built-in loss."""
-    if isinstance(loss, _FunctionLoss):
+    if isinstance(loss, (_FunctionLoss, _TorchLoss)):
         raise TypeError(f"Cannot save the custom loss function {loss.name!r}; pass it again with "
                         "load_model(..., compile=False) and compile yourself.")
     names = {cls: name for name, cls in reversed(list(ALL.items()))}

@@ -130,6 +130,8 @@ class Softmax(Layer):
         self.axis = axis
 
     def call(self, inputs):
+        if self._emit_logits:  # the trainer fused this softmax into the crossentropy
+            return inputs
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
         dims = [layout.internal_axis(a, inputs.dim(), self.data_format) for a in axes]
         if len(dims) == 1:

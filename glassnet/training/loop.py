@@ -130,7 +130,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         for epoch in range(initial_epoch, epochs):
             logs = _train_epoch(model, data, epoch, shuffle, callback_list, batch_events, bar, steps)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(_evaluate_data(model, val, prefix="val_"))
+                logs.update(_evaluate_data(model, val, prefix="val_", callbacks=callback_list))
             callback_list.on_epoch_end(epoch, logs)
             bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
             if model.stop_training:

@@ -23,7 +23,7 @@ _KERAS_ONLY = {"run_eagerly", "steps_per_execution", "jit_compile", "weighted_me
 def final_activation(layer) -> str | None:
     """'softmax' / 'sigmoid' if ``layer`` ends with that activation, else None."""
     fn = getattr(layer, "activation", None)
-    if fn is activations.softmax or type(layer).__name__ == "Softmax":
+    if fn is activations.softmax or (type(layer).__name__ == "Softmax" and getattr(layer, "axis", None) == -1):
         return "softmax"
     if fn is activations.sigmoid:
         return "sigmoid"
