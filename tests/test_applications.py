@@ -48,7 +48,8 @@ def test_registered_model_builds_runs_and_matches_its_metadata(name):
     assert model.get_classifier().weight.shape[0] == classes
     model.reset_classifier(5)
     assert forward(model, x).shape == (2, 5)
-    assert count_gflops(info.builder(), info.default_size, info.input_channels) == pytest.approx(info.gflops, rel=0.01)
+    # FLOPs on the meta device (the 5-way head changes them by far less than the tolerance)
+    assert count_gflops(model, info.default_size, info.input_channels) == pytest.approx(info.gflops, rel=0.01)
 
 
 @pytest.mark.parametrize("name, count", sorted(KERAS_COUNTS.items()))

@@ -112,3 +112,11 @@ def test_freeze_train_head_unfreeze_fine_tune():
     assert np.isfinite(history.history["loss"][-1])
     assert not torch.equal(base.conv1.weight, frozen_kernel)
     assert not torch.equal(base.conv1_bn.running_mean, frozen_stats)
+
+
+def test_imagenet_name_finds_the_file_in_the_data_directory(monkeypatch):
+    path = require_data(*WEIGHTS)
+    monkeypatch.setenv("GLASSNET_DATA", str(path.parent.parent))
+    model = MobileNet(alpha=0.25, include_top=False, weights="imagenet", pooling="avg")
+    reference = MobileNet(alpha=0.25, include_top=False, weights=str(path), pooling="avg")
+    assert torch.equal(model.conv_pw_13.weight, reference.conv_pw_13.weight)

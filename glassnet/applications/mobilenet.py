@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from glassnet.applications._blocks import BoundedReLU
 from glassnet.applications.base import ImageClassifier
 from glassnet.applications.registry import KERAS_BASE, WeightSpec, register_model
-from glassnet.applications.weights import build_application
+from glassnet.applications.weights import build_application, fetch_weights, is_weights_path, load_weights_file
 from glassnet.layers import Dropout
 from glassnet.layers.convolutional import Conv2D, DepthwiseConv2D
 from glassnet.layers.normalization import BatchNormalization
@@ -111,26 +111,19 @@ def MobileNet(input_shape: Any = None, alpha: float = 1.0, depth_multiplier: int
     >>> MobileNet(alpha=0.25, include_top=False).count_params()
     218544
     """
-    info = MobileNet.info
-    if weights is not None and not isinstance(weights, str) or (isinstance(weights, str) and weights.endswith(
-            (".h5", ".hdf5", ".pth", ".pt", ".safetensors"))):
-        spec_name = None
-    else:
-        spec_name = weights
-    if spec_name is not None:
-        matching = [w for w in info.weights if w.name == spec_name and w.include_top == include_top
-                    and w.builder_args.get("alpha") == alpha]
-        if not matching:
-            raise ValueError(f"No '{spec_name}' MobileNet weights for alpha={alpha}: Keras publishes alpha 0.25, "
-                             "0.5, 0.75 and 1.0 (with depth_multiplier=1).")
-        from glassnet.applications.weights import fetch_weights, load_weights_file
-        model = build_application("MobileNet", MobileNetModel, None, include_top, 1000 if include_top else classes,
-                                  input_shape, alpha=alpha, depth_multiplier=depth_multiplier, dropout=dropout,
-                                  pooling=pooling, classifier_activation=classifier_activation, name=name)
-        load_weights_file(model, fetch_weights(matching[0], info), "keras_h5")
-        if include_top and classes != 1000:
-            model.reset_classifier(classes)
-        return model
-    return build_application("MobileNet", MobileNetModel, weights, include_top, classes, input_shape, alpha=alpha,
-                             depth_multiplier=depth_multiplier, dropout=dropout, pooling=pooling,
-                             classifier_activation=classifier_activation, name=name)
+    arch = dict(alpha=alpha, depth_multiplier=depth_multiplier, dropout=dropout, pooling=pooling,
+                classifier_activation=classifier_activation, name=name)
+    if weights is None or is_weights_path(weights):
+        return build_application("MobileNet", MobileNetModel, weights, include_top, classes, input_shape, **arch)
+    # a named set: Keras publishes one file per alpha (and with/without the top)
+    matching = [w for w in MobileNet.info.weights if w.name == weights and w.include_top == include_top
+                and w.builder_args.get("alpha") == alpha]
+    if not matching or depth_multiplier != 1:
+        raise ValueError(f"No '{weights}' MobileNet weights for alpha={alpha}, depth_multiplier={depth_multiplier}: "
+                         "Keras publishes alpha 0.25, 0.5, 0.75 and 1.0 with depth_multiplier=1.")
+    model = build_application("MobileNet", MobileNetModel, None, include_top, 1000 if include_top else classes,
+                              input_shape, **arch)
+    load_weights_file(model, fetch_weights(matching[0], MobileNet.info), "keras_h5")
+    if include_top and classes != 1000:
+        model.reset_classifier(classes)
+    return model

@@ -57,7 +57,7 @@ def bench_model(info: ModelInfo, batch_size: int = 8, repeats: int = 3, size: in
     x = torch.rand(batch_size, info.input_channels, size, size).contiguous(memory_format=torch.channels_last)
     best = float("inf")
     with torch.inference_mode(), layout.inside_model():
-        model(x[:1])  # warm-up: kernel selection, allocations
+        model(x)  # warm-up at the timed shape: kernel selection, allocations
         for _ in range(repeats):
             start = time.perf_counter()
             model(x)
@@ -109,22 +109,25 @@ def render_text(infos: Iterable[ModelInfo]) -> str:
 
 
 def zoo(bench: bool = False, family: str | None = None, models: list[str] | None = None, batch_size: int = 8,
-        repeats: int = 3) -> list[dict]:
+        repeats: int = 3, quiet: bool = False) -> list[dict]:
     """Print the model zoo table; with ``bench=True`` also time each model's forward pass here.
 
-    Returns the rows (dicts) it printed, with timings when benchmarking.
+    ``family`` or ``models`` select rows; ``batch_size``/``repeats`` tune the benchmark; ``quiet``
+    returns the rows (dicts, with timings when benchmarking) without printing.
 
-    >>> rows = zoo(models=['LeNet5'])  # doctest: +ELLIPSIS
-    ...
-    >>> rows[0]['name']
-    'LeNet5'
+    >>> zoo(models=['LeNet5'], quiet=True)[0]['params']
+    61706
     """
     from rich.console import Console
 
     infos = [i for i in list_models(family) if not models or i.name in models or i.name.lower() in
              [m.lower() for m in models]]
     timings = [bench_model(i, batch_size, repeats) for i in infos] if bench else None
-    Console().print(make_table(infos, timings))
+    if not quiet:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)
+        console.print(make_table(infos, timings))
     rows = [i.row() for i in infos]
     for row, t in zip(rows, timings or []):
         row.update(ms_per_image=t["ms_per_image"], achieved_gflops_per_s=t["achieved_gflops_per_s"])
