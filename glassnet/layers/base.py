@@ -86,6 +86,7 @@ class Layer(nn.Module):
         if name is not None and ("." in name or not name):
             raise ValueError(f"Layer name '{name}' must be non-empty and contain no '.'.")
         self.name = name or unique_name(snake_case(type(self).__name__))
+        self._auto_named = name is None  # a model renames it by position, so weight keys are reproducible
         self.built = False
         self._trainable = trainable
         self.data_format = resolve_data_format(None)

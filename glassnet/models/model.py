@@ -29,6 +29,7 @@ from glassnet import layout
 from glassnet.errors import NotCompiledError
 from glassnet.layers.base import Layer
 from glassnet.models.functional import Graph, graph_from_config
+from glassnet.naming import snake_case
 
 
 class Model(Layer):
@@ -53,7 +54,11 @@ class Model(Layer):
         self.built = True
 
     def _register_layer(self, layer: torch.nn.Module) -> None:
-        name = getattr(layer, "name", None)
+        if any(existing is layer for existing in self._modules.values()):
+            return  # a shared layer, already registered
+        if getattr(layer, "_auto_named", True) or not hasattr(layer, "name"):
+            layer.name = self._free_name(snake_case(type(layer).__name__))
+        name = layer.name
         existing = self._modules.get(name)
         if existing is not None and existing is not layer:
             raise ValueError(f"Two different layers are named '{name}' in model '{self.name}'; names must be "
@@ -61,6 +66,14 @@ class Model(Layer):
         if existing is None and hasattr(type(self), name):
             raise ValueError(f"Layer name '{name}' clashes with the Model attribute of that name; rename it.")
         self.add_module(name, layer)
+
+    def _free_name(self, base: str) -> str:
+        """'dense', 'dense_1', ... — the first name not yet used in this model."""
+        name, index = base, 0
+        while name in self._modules or hasattr(type(self), name):
+            index += 1
+            name = f"{base}_{index}"
+        return name
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):

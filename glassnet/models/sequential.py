@@ -17,7 +17,6 @@ import torch
 from glassnet import layout
 from glassnet.layers.core import InputLayer
 from glassnet.models import model as model_module
-from glassnet.naming import snake_case, unique_name
 from glassnet.symbolic import SymbolicTensor
 
 
@@ -41,8 +40,6 @@ class Sequential(model_module.Model):
             return
         if not isinstance(layer, torch.nn.Module):
             raise TypeError(f"Sequential.add() takes a layer (torch.nn.Module), got {type(layer).__name__}.")
-        if not hasattr(layer, "name"):
-            layer.name = unique_name(snake_case(type(layer).__name__))
         declared = getattr(layer, "_batch_input_shape", None)
         if not len(self._modules) and declared is not None and self._input_layer is None:
             self._set_input(InputLayer(shape=declared[1:], batch_size=declared[0]))
