@@ -23,6 +23,11 @@ def _data_root() -> Path:
     return REPO.parent / "shared" / "data"
 
 
+if "GLASSNET_DATA" not in os.environ and _data_root().exists():
+    # the library reads GLASSNET_DATA too: point it at the shared test data
+    os.environ["GLASSNET_DATA"] = str(_data_root())
+
+
 def require_data(*relative: str) -> Path:
     """Path of a shared data file/folder; skip locally or FAIL in CI when it is missing."""
     path = _data_root().joinpath(*relative)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import require_data
+from conftest import require_data
 
 pytestmark = pytest.mark.xdist_group("mnist")
 
