@@ -50,7 +50,9 @@ class Embedding(Layer):
 
     def call(self, inputs):
         ids = inputs if inputs.dtype in (torch.int64, torch.int32) else inputs.long()
-        if not torch.compiler.is_compiling() and ids.numel() and (ids.min() < 0 or ids.max() >= self.input_dim):
+        # checked where reading values is free (CPU); on a GPU it would wait for the device every step
+        if ids.device.type == "cpu" and not torch.compiler.is_compiling() and ids.numel() \
+                and (ids.min() < 0 or ids.max() >= self.input_dim):
             raise IndexError(f"Embedding '{self.name}': token ids must lie in [0, {self.input_dim}), got ids from "
                              f"{int(ids.min())} to {int(ids.max())}. Increase input_dim or fix the tokenizer.")
         return F.embedding(ids, self.weight)
