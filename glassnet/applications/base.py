@@ -129,6 +129,14 @@ class ImageClassifier(Model):
             self._init_args["classifier_activation"] = _activation_name(activation)
         return new
 
+    def output_layers(self) -> list[torch.nn.Module]:
+        """The classifier, so fit fuses its softmax into the crossentropy (a stable log-softmax).
+        Models with auxiliary classifiers add those losses themselves, on probabilities: none."""
+        has_aux = getattr(self, "aux1", None) is not None or getattr(self, "AuxLogits", None) is not None
+        if not self.include_top or has_aux or not hasattr(self.get_classifier(), "_emit_logits"):
+            return []
+        return [self.get_classifier()]
+
     def _classifier_in_features(self, old: torch.nn.Module) -> int:
         return int(old.weight.shape[1])
 
