@@ -13,7 +13,6 @@ $(BIN)/python:
 
 # torch is pinned (2.13.0): an unpinned torch pulls several GB of CUDA wheels.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $(STAMP)
