@@ -100,7 +100,8 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if contains_symbolic(args):
+        # plain tensors are never symbolic: skip flattening the arguments (~10 µs a call)
+        if not all(isinstance(a, torch.Tensor) for a in args) and contains_symbolic(args):
             return symbolic_call(self, args, kwargs)
         return super().__call__(*args, **kwargs)
 

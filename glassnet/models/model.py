@@ -80,11 +80,10 @@ class Model(Layer):
         if layout.is_converted_inside():
             return super().forward(*args, **kwargs)
         keep = self._integer_inputs()
-        args = pytree.tree_map(lambda t: layout.to_internal(t, self.data_format, keep) if torch.is_tensor(t)
-                               else t, args)
+        args = _map_tensors(lambda t: layout.to_internal(t, self.data_format, keep), args)
         with layout.inside_model():
             outputs = super().forward(*args, **kwargs)
-        return pytree.tree_map(lambda t: layout.to_user(t, self.data_format), outputs)
+        return _map_tensors(lambda t: layout.to_user(t, self.data_format), outputs)
 
     def _integer_inputs(self) -> bool:
         if self._graph is None:
@@ -291,6 +290,16 @@ class Model(Layer):
         """Load weights saved by ``save_weights`` (safetensors) or a torch state dict (.pt/.pth)."""
         from glassnet.models.saving import load_weights
         load_weights(self, filepath, strict=strict)
+
+
+def _map_tensors(fn, tree):
+    """``fn`` applied to every tensor in ``tree``. A lone tensor or a plain tuple of tensors (the
+    usual case, every step) skips pytree's flatten and unflatten, which cost more than the map."""
+    if isinstance(tree, torch.Tensor):
+        return fn(tree)
+    if type(tree) is tuple and all(isinstance(t, torch.Tensor) for t in tree):
+        return tuple(fn(t) for t in tree)
+    return pytree.tree_map(lambda t: fn(t) if torch.is_tensor(t) else t, tree)
 
 
 from glassnet.models.sequential import Sequential  # noqa: E402  (Sequential subclasses Model)

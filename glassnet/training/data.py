@@ -84,8 +84,8 @@ class ArrayData:
 
     def _take(self, index) -> tuple:
         pick = (lambda t: t[index]) if isinstance(index, slice) else (lambda t: t.index_select(0, index))
-        x = pytree.tree_map(pick, self.x)
-        y = pytree.tree_map(pick, self.y) if self.y is not None else None
+        x = _map(pick, self.x)
+        y = _map(pick, self.y) if self.y is not None else None
         w = pick(self.sample_weight) if self.sample_weight is not None else None
         return x, y, w
 
@@ -120,6 +120,11 @@ class ArrayData:
         part.x, part.y, part.sample_weight = self._take(index)
         part.num_samples = _length(part.x)
         return part
+
+
+def _map(fn, tree: Any) -> Any:
+    """pytree.tree_map, with a fast path for a lone tensor (taken every step)."""
+    return fn(tree) if isinstance(tree, torch.Tensor) else pytree.tree_map(fn, tree)
 
 
 def _structure(value: Any) -> Any:

@@ -166,6 +166,8 @@ def _train_epoch(model, data, epoch, shuffle, callbacks, batch_events, bar, step
 
 def _batch_len(batch) -> int:
     x = unpack(batch)[0]
+    if isinstance(x, torch.Tensor):  # the usual case: skip flattening
+        return x.shape[0]
     leaf = next(t for t in pytree.tree_leaves(x) if torch.is_tensor(t))
     return int(leaf.shape[0])
 
