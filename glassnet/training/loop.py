@@ -38,14 +38,12 @@ class RunningLogs:
         self.bad_step: Any = -1 if self.on_cpu else torch.full((), -1, device=device)
 
     def add(self, logs: dict[str, torch.Tensor], n: int, step: int) -> None:
-        for key, value in logs.items():
-            value = value.detach()
-            if self.on_cpu:
-                value = float(value)
+        values = {key: float(v) if self.on_cpu else v.detach() for key, v in logs.items()}
+        for key, value in values.items():
             self.sums[key] = self.sums.get(key, 0.0) + value * n
         loss = logs["loss"]
         if self.on_cpu:
-            if self.bad_step < 0 and not math.isfinite(float(loss)):
+            if self.bad_step < 0 and not math.isfinite(values["loss"]):
                 self.bad_step = step
         else:
             bad = ~torch.isfinite(loss.detach())

@@ -157,7 +157,9 @@ class CompiledSetup:
                                               self._as_list(y_pred)):
             if loss is None:
                 continue
-            value = loss(target, pred.float(), sample_weight) * weight
+            value = loss(target, pred.float(), sample_weight)
+            if weight != 1.0:  # x * 1.0 is x: no extra op (and backward node) per step when unweighted
+                value = value * weight
             total = value if total is None else total + value
         if total is None:
             raise ValueError("No loss to minimise: compile(loss=...) with a loss for at least one output.")
