@@ -57,6 +57,9 @@ LABELS = {
     "keras-torch": "Keras 3 on torch",
 }
 SAME_SETTINGS = {"glassnet": "torch-bf16", "glassnet-fp32": "torch-fp32", "glassnet-compile": "torch-bf16"}
+NOISE_NOTE = ("Note: on a shared VM, contention from other machines on the host does not show in /proc/stat; "
+              "compare ratios of a few percent (the 2% targets) only across several `--repeats`, and "
+              "check that the per-repeat lines printed by the script agree.")
 ACCURACY_TOLERANCE = 0.005  # "same final accuracy": within half a percentage point
 
 
@@ -236,7 +239,7 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
                 lines.append(_row(config, summary[(config, model)], keras, hand, samples))
         lines.append("")
     lines += [f"Skipped: {c} ({why})." for c, why in skipped.items()]
-    lines += ["", "Targets:", *targets(summary, models), END]
+    lines += ["", "Targets:", *targets(summary, models), "", NOISE_NOTE, END]
     return "\n".join(lines)
 
 
