@@ -33,6 +33,8 @@ class Loss:
         self.reduction = reduction
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> torch.Tensor:
+        if sample_weight is None and self.reduction == "sum_over_batch_size":
+            return self.mean(y_true, y_pred)
         per_sample = self.call(y_true, y_pred)
         if sample_weight is not None:
             weight = sample_weight.to(per_sample.dtype)
@@ -45,6 +47,10 @@ class Loss:
 
     def call(self, y_true, y_pred) -> torch.Tensor:
         raise NotImplementedError
+
+    def mean(self, y_true, y_pred) -> torch.Tensor:
+        """The batch mean; losses with a fused torch kernel for it override this."""
+        return self.call(y_true, y_pred).mean()
 
     def get_config(self) -> dict:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
@@ -105,6 +111,12 @@ class SparseCategoricalCrossentropy(Loss):
         if log_p.dim() > 2:  # (N, ..., C): classes last, as Keras outputs
             log_p = log_p.movedim(-1, 1)
         return F.nll_loss(log_p, target, reduction="none", ignore_index=ignore)
+
+    def mean(self, y_true, y_pred):
+        if self.from_logits and self.ignore_class is None and y_pred.dim() == 2:
+            target = y_true.long().reshape(-1) if y_true.dim() == 2 else y_true.long()
+            return F.cross_entropy(y_pred, target)  # one fused kernel, forward and backward
+        return self.call(y_true, y_pred).mean()
 
 
 class BinaryCrossentropy(Loss):

@@ -27,6 +27,10 @@ from glassnet.naming import lookup
 class Metric:
     """Base: ``update(y_true, y_pred)`` per batch, ``result()`` as a device scalar, ``reset()``."""
 
+    #: True if the value is the same on softmax logits as on probabilities (arg-max based), so the
+    #: trainer can skip computing the softmax each step
+    accepts_logits = False
+
     def __init__(self, name: str | None = None):
         self.name = name or type(self).__name__.lower()
         self._metric: torchmetrics.Metric | None = None
@@ -116,6 +120,8 @@ class BinaryAccuracy(_MatchRate):
 class SparseCategoricalAccuracy(_MatchRate):
     """Fraction where arg-max of the prediction equals the integer label."""
 
+    accepts_logits = True
+
     def __init__(self, name: str = "sparse_categorical_accuracy"):
         super().__init__(name)
 
@@ -143,6 +149,10 @@ class Accuracy(Metric):
             self._inner = self._choose(y_true, y_pred)
         self._inner.update(y_true, y_pred)
 
+    @property
+    def accepts_logits(self) -> bool:
+        return self._inner is not None and self._inner.accepts_logits
+
     def _choose(self, y_true, y_pred) -> Metric:
         if (self.loss_name and "binary" in self.loss_name) or y_pred.shape[-1] == 1:
             return BinaryAccuracy(self.name)
@@ -158,6 +168,8 @@ class Accuracy(Metric):
 
 class TopKCategoricalAccuracy(Metric):
     """Fraction where the true class is among the ``k`` highest predictions."""
+
+    accepts_logits = True
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy"):
         super().__init__(name)

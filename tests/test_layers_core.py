@@ -75,3 +75,13 @@ def test_flatten_order_follows_user_layout(data_format):
 def test_input_shape_is_user_layout(data_format):
     shape = (28, 28, 1) if data_format == "channels_last" else (1, 28, 28)
     assert Input(shape).shape == (None, *shape)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_dropout_zeroes_about_rate_and_keeps_the_expected_value(dtype):
+    from glassnet.layers import Dropout
+    layer = Dropout(0.3).train()
+    out = layer(torch.ones(200_000, dtype=dtype)).float()
+    assert abs((out == 0).float().mean().item() - 0.3) < 0.01
+    assert abs(out.mean().item() - 1.0) < 0.02
+    assert torch.equal(layer.eval()(torch.ones(5, dtype=dtype)), torch.ones(5, dtype=dtype))

@@ -173,12 +173,22 @@ class CompiledSetup:
         return torch.softmax(pred, dim=-1) if fused[1] == "softmax" else torch.sigmoid(pred)
 
     def update_metrics(self, y, y_pred, sample_weight=None) -> None:
-        """Feed one batch to every metric (no host sync)."""
+        """Feed one batch to every metric (no host sync). Arg-max metrics read fused softmax
+        logits directly; the others get probabilities, computed once per batch."""
         for i, (ms, target, pred) in enumerate(zip(self.metrics, self._as_list(y), self._as_list(y_pred))):
-            if ms:
-                probs = self.probabilities(i, pred.detach().float())
-                for m in ms:
-                    m.update(target, probs, sample_weight)
+            if not ms:
+                continue
+            values = pred.detach().float()
+            softmax_logits = self.fused[i] is not None and self.fused[i][1] == "softmax" \
+                and self.fused[i][0]._emit_logits
+            probabilities = None
+            for m in ms:
+                if softmax_logits and m.accepts_logits:
+                    m.update(target, values, sample_weight)
+                    continue
+                if probabilities is None:
+                    probabilities = self.probabilities(i, values)
+                m.update(target, probabilities, sample_weight)
 
     def metric_names(self) -> list[tuple[str, Any]]:
         """(log name, metric) pairs, Keras-style names for several outputs."""
