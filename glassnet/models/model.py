@@ -191,7 +191,8 @@ class Model(Layer):
                 precision: str = "auto", compile: bool = False, **kwargs) -> None:
         """Configure training: optimizer, loss, metrics; the device, precision ('auto' uses bf16
         mixed precision where the hardware has it, 'float32' forces full precision) and
-        ``compile=True`` for ``torch.compile``.
+        ``compile=True`` for ``torch.compile`` (it pays on GPUs; on CPUs the benchmark in
+        benchmarks/RESULTS.md found small models slower compiled).
 
         >>> from glassnet.layers import Dense
         >>> m = Sequential([Dense(1, input_dim=2)])

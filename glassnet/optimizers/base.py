@@ -162,6 +162,8 @@ class Optimizer:
                 torch._foreach_mul_(params, 1.0 - self.learning_rate * self.weight_decay)
 
     def _clip(self) -> None:
+        if self.clipvalue is None and self.clipnorm is None and self.global_clipnorm is None:
+            return
         params = [p for p in self._params if p.grad is not None]
         if self.clipvalue is not None:
             torch.nn.utils.clip_grad_value_(params, self.clipvalue)
