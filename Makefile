@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/glassnet train
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --doctest-modules glassnet tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/fit_speed.py

@@ -3,9 +3,9 @@
 >>> from glassnet import Input
 >>> from glassnet.layers import Dense
 >>> inputs = Input(shape=(4,))
->>> graph = Graph(inputs, Dense(2)(Dense(3)(inputs)))
+>>> graph = Graph(inputs, Dense(2, name='out')(Dense(3, name='hidden')(inputs)))
 >>> [node.layer.name for node in graph.nodes]
-['dense', 'dense_1']
+['hidden', 'out']
 """
 
 from __future__ import annotations
