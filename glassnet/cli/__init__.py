@@ -26,5 +26,14 @@ app.command("zoo", help="List the model zoo: parameters, GFLOPs, input size, wei
 
 
 def main() -> None:
-    """Entry point of the ``glassnet`` script."""
-    app()
+    """Entry point of the ``glassnet`` script: glassnet's own errors are shown as their
+    message (what is wrong and what to do), not as a traceback."""
+    from rich.console import Console
+
+    from glassnet.errors import GlassnetError
+
+    try:
+        app()
+    except GlassnetError as err:
+        Console(stderr=True).print(f"[bold red]Error:[/] {err}", highlight=False)
+        raise SystemExit(1) from None
