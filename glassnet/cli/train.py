@@ -97,7 +97,7 @@ def train(
     net.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     console.print(f"[bold]glassnet train[/] · {dataset.value}: {len(x_train):,} train / {len(x_test):,} test "
                   f"images of {x_train.shape[1:]} · {len(names)} classes · model {model.value} "
-                  f"({net.count_params():,} parameters) · {net.compiled.describe()}")
+                  f"({net.count_params():,} parameters)")
     history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
                       validation_split=validation_split or 0.0, verbose=verbose)
     test_loss, test_accuracy = net.evaluate(x_test, y_test, batch_size=256, verbose=0)

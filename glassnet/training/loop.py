@@ -121,6 +121,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                  verbose=resolve_verbose(verbose))
     batch_events = callback_list.wants_batch_events
     bar = ProgressBar(verbose, epochs, steps)
+    samples = f"{data.num_samples:,} samples, " if isinstance(data, ArrayData) else ""
+    validation = f", validating on {val.num_samples:,}" if isinstance(val, ArrayData) else ""
+    bar.header(f"Training '{model.name}' on {samples}{steps} steps per epoch{validation} · {setup.describe()}")
     model.stop_training = False
     model.history = history
     callback_list.on_train_begin()

@@ -44,13 +44,18 @@ class ProgressBar:
         self._last = 0.0
         self._start = 0.0
 
+    def header(self, text: str) -> None:
+        """One line before training (device, precision, data), shown unless silent."""
+        if self.verbose >= 1:
+            self.console.print(text, highlight=False, soft_wrap=True)
+
     def start(self, epoch: int | None, label: str | None = None) -> None:
         self._start = self._last = time.perf_counter()
         title = label or (f"Epoch {epoch + 1}/{self.total_epochs}" if epoch is not None else "")
         if self.live:
             self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                       TimeElapsedColumn(), TextColumn("<"), TimeRemainingColumn(),
-                                      TextColumn("{task.fields[logs]}"), console=self.console, transient=False)
+                                      TextColumn("{task.fields[logs]}"), console=self.console, transient=True)
             self._progress.start()
             self._task = self._progress.add_task(title, total=self.steps or None, logs="")
         self._title = title
@@ -71,9 +76,8 @@ class ProgressBar:
         seconds = time.perf_counter() - self._start
         rate = f"{samples / seconds:,.0f} samples/s" if seconds > 0 and samples else ""
         text = " - ".join(part for part in (f"{seconds:.1f}s", rate, format_logs(logs)) if part)
-        if self._progress is not None:
-            self._progress.update(self._task, completed=self.steps or 1, logs=text)
+        if self._progress is not None:  # the live bar gives way to the epoch's summary line
             self._progress.stop()
             self._progress = None
-        elif self.verbose >= 1:
+        if self.verbose >= 1:
             self.console.print(f"{self._title} - {text}" if self._title else text, highlight=False, soft_wrap=True)
