@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from glassnet.datasets import cifar10, from_arrays, mnist  # noqa: E402
 from glassnet.layers import RandomCrop, RandomFlip, RandomTranslation  # noqa: E402
 from glassnet.layers.base import Layer  # noqa: E402
+from results import markers, write_section  # noqa: E402  (benchmarks/results.py)
 
 BATCH, STEPS, REPEATS = 128, 60, 5
-START, END = "<!-- data_pipeline:start -->", "<!-- data_pipeline:end -->"
+START, END = markers("data_pipeline")
 
 
 class ReflectPad(Layer):
@@ -132,17 +133,7 @@ def write_results(rows) -> None:
         cells = [f"{res[k][0]:,.0f} ± {res[k][1]:,.0f}" for k in ("glassnet", "DataLoader w=0", "DataLoader w=2")]
         lines.append(f"| {name} | {aug} | {' | '.join(cells)} | {ratio:.1f}× |")
     lines.append(END)
-    section = "\n".join(lines)
-    path = Path(__file__).with_name("RESULTS.md")
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = path.with_name(".RESULTS.md.part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
+    write_section("data_pipeline", "\n".join(lines))
 
 if __name__ == "__main__":
     main()

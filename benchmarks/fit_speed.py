@@ -37,11 +37,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import markers, write_section  # benchmarks/results.py
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("fit_workers.py")
-START, END = "<!-- fit_speed:start -->", "<!-- fit_speed:end -->"
+START, END = markers("fit_speed")
 OURS = ["glassnet", "glassnet-fp32", "glassnet-compile", "torch-bf16", "torch-fp32", "dataloader"]
 PEERS = ["lightning", "keras-tf", "keras-torch"]
 PEER_MODULES = {"lightning": "lightning", "keras-tf": "keras, tensorflow", "keras-torch": "keras"}
@@ -153,7 +155,7 @@ def main() -> None:
     text = report(summary, configs, args, skipped, epochs)
     print(text)
     if not args.quick:
-        write_section(text)
+        write_section("fit_speed", text)
 
 
 def _brief(result: dict) -> str:
@@ -241,18 +243,6 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
     lines += [f"Skipped: {c} ({why})." for c, why in skipped.items()]
     lines += ["", "Targets:", *targets(summary, models), "", NOISE_NOTE, END]
     return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    path = Path(__file__).with_name("RESULTS.md")
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = path.with_name(".RESULTS.md.part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

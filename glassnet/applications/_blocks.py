@@ -164,3 +164,15 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None)
 
 __all__ = ["TorchConv2D", "TorchPooling2D", "AdaptiveAvgPool2D", "BoundedReLU", "LocalResponseNormalization", "BasicConv2D",
            "Identity", "make_divisible"]
+
+
+def google_input_transform(x: torch.Tensor) -> torch.Tensor:
+    """Re-scale ImageNet-normalised (torch-mode) images to the [-1, 1] range that torchvision's
+    Google-trained GoogLeNet and InceptionV3 weights expect (their ``transform_input``).
+
+    >>> [round(v, 3) for v in google_input_transform(torch.zeros(1, 3, 1, 1)).flatten().tolist()]
+    [-0.03, -0.088, -0.188]
+    """
+    mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    return (x * std + mean - 0.5) / 0.5

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from glassnet.applications._blocks import AdaptiveAvgPool2D, BasicConv2D, TorchPooling2D
+from glassnet.applications._blocks import (AdaptiveAvgPool2D, BasicConv2D, TorchPooling2D,
+                                          google_input_transform)
 from glassnet.applications.base import ImageClassifier, build_submodule
 from glassnet.applications.registry import register_model, torchvision_weights
 from glassnet.applications.weights import build_application
@@ -97,10 +98,8 @@ class GoogLeNetModel(ImageClassifier):
             build_submodule(self.aux2, (1, 528, 14, 14))
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        if self.transform_input:
-            mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-            std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-            x = (x * std + mean - 0.5) / 0.5
+        if self.transform_input:  # torchvision's Google weights expect [-1, 1] inputs
+            x = google_input_transform(x)
         x = self.maxpool1(self.conv1(x))
         x = self.maxpool2(self.conv3(self.conv2(x)))
         x = self.maxpool3(self.inception3b(self.inception3a(x)))

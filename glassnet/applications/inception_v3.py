@@ -18,7 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from glassnet.applications._blocks import AdaptiveAvgPool2D, BasicConv2D
+from glassnet.applications._blocks import AdaptiveAvgPool2D, BasicConv2D, google_input_transform
 from glassnet.applications.base import ImageClassifier, build_submodule
 from glassnet.applications.registry import keras_weights, register_model, torchvision_weights
 from glassnet.applications.weights import build_application
@@ -164,9 +164,7 @@ class InceptionV3Model(ImageClassifier):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if self.transform_input:  # torchvision's Google weights expect [-1, 1] inputs
-            mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-            std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-            x = (x * std + mean - 0.5) / 0.5
+            x = google_input_transform(x)
         x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
         x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(F.max_pool2d(x, 3, 2)))
         x = F.max_pool2d(x, 3, 2)

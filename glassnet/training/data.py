@@ -166,9 +166,9 @@ class IterableData:
         pending, self._peeked = self._peeked, []
         iterator = self._fresh_iterator() if not pending else self._iterator
         produced = 0
-        for batch in pending:
+        for batch in pending:  # already on the device
             produced += 1
-            yield self._move(batch)
+            yield batch
         while self.steps is None or produced < self.steps:
             try:
                 batch = next(iterator)
@@ -180,17 +180,20 @@ class IterableData:
             produced += 1
             yield self._move(batch)
 
-    def example(self) -> Any:
-        """Inputs of the first batch (kept, so no sample is lost)."""
+    def _first(self) -> tuple:
+        """The first batch, moved to the device once and kept, so no sample is lost."""
         if not self._peeked:
             self._iterator = iter(self.source)
-            self._peeked = [next(self._iterator)]
-        return self._move(self._peeked[0])[0]
+            self._peeked = [self._move(next(self._iterator))]
+        return self._peeked[0]
+
+    def example(self) -> Any:
+        """Inputs of the first batch."""
+        return self._first()[0]
 
     def first_labels(self) -> Any:
-        if not self._peeked:
-            self.example()
-        return self._move(self._peeked[0])[1]
+        """Labels of the first batch."""
+        return self._first()[1]
 
 
 def make_data(x, y=None, sample_weight=None, batch_size: int | None = None, device="cpu",

@@ -73,11 +73,6 @@ def _nan_error(model, epoch: int, step: int, steps: int) -> NaNLossError:
         "normalised (e.g. pixels divided by 255).")
 
 
-def _prepare_data(model, x, y, sample_weight, batch_size, steps, class_weight=None):
-    setup = model._require_compiled("fit" if y is not None or x is not None else "evaluate")
-    return make_data(x, y, sample_weight, batch_size, setup.device, steps, class_weight)
-
-
 def _check_all_labels(model, data) -> None:
     setup = model.compiled
     y = data.y if isinstance(data, ArrayData) else data.first_labels()
