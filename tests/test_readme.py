@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_data
+
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
 BIN = Path(sys.executable).parent
@@ -49,6 +51,9 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("command", [c for c in _commands() if c.startswith("glassnet")])
 def test_readme_glassnet_commands_run(command, tmp_path):
+    dataset = re.search(r"--dataset (\w+)", command)
+    if dataset and dataset.group(1) != "digits":  # digits ships with scikit-learn; the others are data files
+        require_data(dataset.group(1).replace("_", "-"))
     result = _run(command, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     if command.startswith("glassnet train") and "--help" not in command:
