@@ -214,6 +214,7 @@ def test_state_dict_round_trip_resumes_identically(name):
     state = a.state_dict()
     pb = [torch.nn.Parameter(p.detach().clone()) for p in pa]
     b = optimizers.get(name)
+    b.learning_rate = 0.05  # hyper-parameters come from the configuration (load_model: the saved config), not the state
     b.build(pb)
     b.load_state_dict(state)
     assert b.iterations == 3 and b.learning_rate == pytest.approx(0.05)

@@ -57,14 +57,32 @@ def read_keras_h5(path: str | Path) -> tuple[list[tuple[str, dict[str, np.ndarra
             layers = []
             for raw in group.attrs["layer_names"]:
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)
-                g = group[name]
+                g = _member(group, name, path, "layer group")
                 weight_names = [w.decode() if isinstance(w, bytes) else str(w) for w in g.attrs.get("weight_names", [])]
                 if weight_names:
-                    layers.append((name, {_short(w): np.asarray(g[w]) for w in weight_names}))
+                    layers.append((name, {_short(w): _numeric(_member(g, w, path, "weight"), w, path)
+                                          for w in weight_names}))
     except OSError as err:
         raise DataFileError(f"Cannot read {path} as a Keras HDF5 weights file ({err}). The file is truncated or "
                             "corrupt: download it again (check its size and checksum).") from err
     return layers, config
+
+
+def _member(group, name: str, path, what: str):
+    """``group[name]``, or a clear error when the file lists a layer/weight it does not hold."""
+    try:
+        return group[name]
+    except (KeyError, ValueError) as err:
+        raise DataFileError(f"{path} lists the {what} '{name}' but does not contain it: the file is truncated "
+                            "or was edited. Download or save it again.") from err
+
+
+def _numeric(dataset, name: str, path) -> np.ndarray:
+    array = np.asarray(dataset)
+    if array.dtype.kind not in "fiub":
+        raise DataFileError(f"{path}: weight '{name}' holds {array.dtype} values, not numbers. The file is "
+                            "corrupt or not a Keras weights file.")
+    return array.astype(np.float32, copy=False) if array.dtype.kind != "f" else array
 
 
 def _short(weight_name: str) -> str:
@@ -77,9 +95,10 @@ def _model_config(f) -> dict:
     if raw is None:
         return {}
     try:
-        return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-    except (ValueError, AttributeError):
+        config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except (ValueError, AttributeError, RecursionError):
         return {}
+    return config if isinstance(config, dict) else {}
 
 
 def keras_kind(names: list[str], shapes: list[tuple]) -> str:
@@ -225,11 +244,13 @@ def _match_by_order(file_layers: list[tuple[str, dict]], model_paths: list[str],
 
 def _apply_epsilons(config: dict, pairs: dict[str, str], targets: dict[str, Any]) -> None:
     layers = config.get("config", {}).get("layers", []) if isinstance(config.get("config"), dict) else []
-    for layer in layers:
+    for layer in layers if isinstance(layers, list) else []:
+        if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
+            continue
         name = layer.get("config", {}).get("name") or layer.get("name")
         if layer.get("class_name") == "BatchNormalization" and name in pairs:
             eps = layer["config"].get("epsilon")
-            if eps is not None:
+            if isinstance(eps, (int, float)) and not isinstance(eps, bool) and 0 < eps < 1:
                 targets[pairs[name]].epsilon = float(eps)
 
 

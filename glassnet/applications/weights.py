@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch
 
 from glassnet.applications.registry import ModelInfo, WeightSpec, get_model_info
 from glassnet.errors import DataFileError, UnsafeFileError
+from glassnet.io import atomic_path
 
 _SUFFIXES = (".h5", ".hdf5", ".keras", ".pth", ".pt", ".bin", ".safetensors")
 
@@ -49,7 +49,7 @@ def build_application(model_id: str, cls: type, weights: Any, include_top: bool,
     info = get_model_info(model_id)
     spec = None
     if weights is not None and not is_weights_path(weights):
-        spec = info.find_weights(str(weights), include_top)
+        spec = info.find_weights(str(weights), include_top, arch)
         arch.update(spec.builder_args)
     if input_shape is not None:
         arch["input_shape"] = tuple(input_shape)
@@ -101,10 +101,14 @@ def read_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
     Checkpoints that wrap the state dict (``{'state_dict': ...}`` or ``{'model': ...}``) are unwrapped.
     """
+    if Path(path).stat().st_size == 0:
+        raise DataFileError(f"{path} is empty (0 bytes), not a PyTorch state dict: the download or save was "
+                            "interrupted. Delete it and download or save it again.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, OSError, ValueError) as err:
-        raise DataFileError(f"Cannot read {path} as a PyTorch state dict ({str(err).splitlines()[0]}). It is "
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise DataFileError(f"Cannot read {path} as a PyTorch state dict ({first_line}). It is "
                             "truncated or corrupt: download it again.") from err
     except Exception as err:  # pickle.UnpicklingError for code-running pickles
         raise UnsafeFileError(f"{path} is not a plain weights file: loading it would run code "
@@ -112,8 +116,9 @@ def read_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), Mapping):
             state = state[key]
-    if not isinstance(state, Mapping):
-        raise DataFileError(f"{path} holds a {type(state).__name__}, not a state dict of tensors.")
+    if not isinstance(state, Mapping) or not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
+        raise DataFileError(f"{path} holds a {type(state).__name__}, not a state dict of named tensors. "
+                            "Save one with torch.save(model.state_dict(), path).")
     return dict(state)
 
 
@@ -208,16 +213,11 @@ def fetch_weights(spec: WeightSpec, info: ModelInfo | None = None, download: boo
 
 
 def _download(spec: WeightSpec, target: Path, timeout: float = 30.0) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=timeout) as response:
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=timeout) as response:
             while chunk := response.read(1 << 20):
                 out.write(chunk)
-        _check(Path(tmp_name), spec)
-        os.replace(tmp_name, target)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
+        _check(Path(tmp), spec)
 
 
 def sha256_of(path: str | Path) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from glassnet.errors import DataFileError
+from glassnet.io import atomic_path
 
 _CHUNK = 1 << 20
 _verified: dict[tuple, str] = {}  # (path, size, mtime_ns, algo) -> digest, so a file is hashed once per process
@@ -185,14 +185,11 @@ def download_file(url: str, target: Path, spec: RemoteFile, progress: bool = Tru
     Bytes go to a hidden temporary file next to ``target``; it is renamed into
     place only if complete and matching ``spec``'s checksum, and deleted otherwise.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     algorithm, expected = spec.checksum()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(target) as tmp:
         digest = hashlib.new(algorithm)
         received = 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else spec.size
             with _progress_bar(progress, spec.name, total) as advance:
@@ -214,10 +211,7 @@ def download_file(url: str, target: Path, spec: RemoteFile, progress: bool = Tru
         if digest.hexdigest() != expected:
             raise DataFileError(f"{url}: downloaded file is corrupt ({algorithm} {digest.hexdigest()}, "
                                 f"expected {expected}).")
-        os.replace(tmp, target)
-        return target
-    finally:
-        tmp.unlink(missing_ok=True)
+    return target
 
 
 class _progress_bar:
@@ -253,14 +247,8 @@ def atomic_write_bytes(path: Path, writer) -> Path:
     b'hi'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            writer(f)
-        os.replace(tmp_name, path)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        writer(f)
     return path
 
 

@@ -15,11 +15,12 @@ a schedule (a callable from step number to learning rate).
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Callable, Iterable
 
 import torch
 
-from glassnet.errors import NotCompiledError
+from glassnet.errors import DataFileError, NotCompiledError
 
 Schedule = Callable[[int], float]
 
@@ -114,6 +115,27 @@ class Optimizer:
         self.torch_optimizer = self.torch_class(self._params, lr=self._lr_at(self.iterations),
                                                 **self.torch_kwargs())
 
+    def bind(self, parameters: Iterable[torch.nn.Parameter]) -> None:
+        """Update exactly ``parameters`` from now on: new ones join, absent ones leave, and those
+        that stay keep their state (moments, step counts). ``fit`` calls it at every start, so a
+        replaced head or an unfrozen layer trains and a removed one is forgotten.
+
+        >>> a, b = torch.nn.Parameter(torch.ones(1)), torch.nn.Parameter(torch.ones(1))
+        >>> opt = SGD(learning_rate=0.1); opt.bind([a]); opt.bind([a, b])
+        >>> b.grad = torch.ones(1); opt.step(); round(b.item(), 2)
+        0.9
+        """
+        params = list(parameters)
+        current = getattr(self, "_params", None)
+        if self.torch_optimizer is not None and current is not None and len(params) == len(current) \
+                and all(p is q for p, q in zip(params, current)):
+            return
+        previous = self.torch_optimizer.state if self.torch_optimizer is not None else {}
+        self.build(params)
+        for p in params:
+            if p in previous:
+                self.torch_optimizer.state[p] = previous[p]
+
     @property
     def built(self) -> bool:
         return self.torch_optimizer is not None
@@ -194,12 +216,98 @@ class Optimizer:
         return {"iterations": self.iterations, "torch": self.torch_optimizer.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` (call :meth:`build` first). The state is copied, never shared
-        with the optimizer it came from (torch would otherwise alias the moment tensors)."""
-        self._require_built("load_state_dict")
-        self.iterations = int(state["iterations"])
-        self.torch_optimizer.load_state_dict(copy.deepcopy(state["torch"]))
+        """Restore :meth:`state_dict` (call :meth:`build` first).
 
+        Only the *state* is restored (moments, step counts), never the hyper-parameters stored with
+        it: the learning rate, betas, ``maximize``... stay those this optimizer was configured with.
+        Every tensor is checked against its parameter (shape, dtype, finite step counts) first, so a
+        crafted file cannot make a fused update read or write out of bounds; anything unexpected
+        raises :class:`~glassnet.errors.DataFileError`. The state is copied, never shared with the
+        optimizer it came from (torch would otherwise alias the moment tensors).
+
+        >>> w = torch.nn.Parameter(torch.ones(3))
+        >>> opt = SGD(momentum=0.9); opt.build([w])
+        >>> bad = {'iterations': 1, 'torch': {'state': {0: {'momentum_buffer': torch.zeros(99)}},
+        ...                                   'param_groups': [{'params': [0]}]}}
+        >>> opt.load_state_dict(bad)
+        Traceback (most recent call last):
+        ...
+        glassnet.errors.DataFileError: Optimizer state for parameter 0 ('momentum_buffer') has shape (99,), but the parameter has shape (3,). The saved optimizer state does not belong to this model; load without it (load_model(path, compile=False)) and compile again.
+        """
+        self._require_built("load_state_dict")
+        iterations = _checked_iterations(state)
+        torch_state = state.get("torch") if isinstance(state, dict) else None
+        if not isinstance(torch_state, dict) or not isinstance(torch_state.get("param_groups"), list) \
+                or not isinstance(torch_state.get("state"), dict):
+            raise _state_error("is not an optimizer state dict (it needs 'state' and 'param_groups')")
+        own = self.torch_optimizer.state_dict()
+        saved_sizes = [len(g.get("params", ())) if isinstance(g, dict) else -1 for g in torch_state["param_groups"]]
+        own_sizes = [len(g["params"]) for g in own["param_groups"]]
+        if saved_sizes != own_sizes:
+            raise _state_error(f"covers parameter groups of sizes {saved_sizes}, but this optimizer has {own_sizes}")
+        expected = self._expected_state()
+        params = self._params
+        checked = {}
+        for index, entry in torch_state["state"].items():
+            if not isinstance(index, int) or not 0 <= index < len(params):
+                raise _state_error(f"names parameter {index!r}, but there are {len(params)} parameters")
+            checked[index] = _checked_entry(index, entry, params[index], expected)
+        self.torch_optimizer.load_state_dict({"state": copy.deepcopy(checked), "param_groups": own["param_groups"]})
+        self.iterations = iterations
+
+    def _expected_state(self) -> dict[str, Any]:
+        """What torch keeps per parameter for this configuration: one probe step on a (2, 3) weight."""
+        probe = torch.nn.Parameter(torch.zeros(2, 3))
+        kwargs = {k: v for k, v in self.torch_kwargs().items() if k not in ("fused", "foreach")}
+        optimizer = self.torch_class([probe], lr=0.0, **kwargs)
+        probe.grad = torch.zeros(2, 3)
+        optimizer.step()
+        return dict(optimizer.state[probe])
+
+
+def _state_error(what: str) -> "DataFileError":
+    return DataFileError(f"The saved optimizer state {what}. It does not belong to this model and optimizer; "
+                         "load without it (load_model(path, compile=False)) and compile again.")
+
+
+def _checked_iterations(state: Any) -> int:
+    value = state.get("iterations") if isinstance(state, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2**53 \
+            or int(value) != value:
+        raise _state_error(f"has an invalid step counter 'iterations' ({value!r})")
+    return int(value)
+
+
+def _checked_entry(index: int, entry: Any, param: torch.Tensor, expected: dict[str, Any]) -> dict[str, Any]:
+    """One parameter's state, validated key by key against what torch itself would create."""
+    if entry == {}:
+        return entry
+    if not isinstance(entry, dict) or set(entry) != set(expected):
+        keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+        raise _state_error(f"for parameter {index} holds {keys}; this optimizer keeps {sorted(expected)}")
+    for key, value in entry.items():
+        ref = expected[key]
+        where = f"for parameter {index} ('{key}')"
+        if ref is None:
+            if value is not None:
+                raise _state_error(f"{where} should be empty")
+            continue
+        if not torch.is_tensor(ref):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise _state_error(f"{where} should be a finite number, got {value!r}")
+            continue
+        if not torch.is_tensor(value) or not (value.is_floating_point() or ref.dtype == value.dtype):
+            raise _state_error(f"{where} should be a {ref.dtype} tensor, got "
+                               f"{value.dtype if torch.is_tensor(value) else type(value).__name__}")
+        if ref.dim() == 0:
+            if value.dim() != 0 or not bool(torch.isfinite(value)) or (key == "step" and float(value) < 0):
+                raise _state_error(f"{where} should be one finite number, got shape {tuple(value.shape)}")
+        elif value.shape != param.shape:
+            raise DataFileError(f"Optimizer state for parameter {index} ('{key}') has shape {tuple(value.shape)}, "
+                                f"but the parameter has shape {tuple(param.shape)}. The saved optimizer state "
+                                "does not belong to this model; load without it (load_model(path, compile=False)) "
+                                "and compile again.")
+    return entry
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum. Keras defaults: lr 0.01.
