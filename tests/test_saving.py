@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from glassnet import errors
+from glassnet.callbacks import EarlyStopping, ReduceLROnPlateau
 from glassnet.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D,
                              Concatenate)
 from glassnet.models import Model, Sequential, load_model
+from glassnet.training import resume
 
 
 def _convnet():
@@ -59,7 +61,8 @@ def test_saved_file_holds_only_json_and_safetensors(tmp_path):
     with zipfile.ZipFile(tmp_path / "m.glassnet") as archive:
         names = sorted(archive.namelist())
         config = json.loads(archive.read("config.json"))
-    assert names == ["config.json", "model.safetensors", "optimizer.json", "optimizer.safetensors"]
+    assert names == ["config.json", "model.safetensors", "optimizer.json", "optimizer.safetensors",
+                     "resume.json", "resume.safetensors"]
     assert config["model"]["class_name"] == "Sequential"
 
 
@@ -153,3 +156,56 @@ def test_model_built_lazily_saves_and_loads(tmp_path):
     model.save(tmp_path / "lazy.glassnet")
     np.testing.assert_array_equal(load_model(tmp_path / "lazy.glassnet").predict(x, verbose=0),
                                   model.predict(x, verbose=0))
+
+
+def _dropout_net():
+    torch.manual_seed(3)
+    model = Sequential([Input(shape=(8, 8, 1)), Flatten(), Dense(16, activation="relu"), Dropout(0.5),
+                        Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", precision="float32")
+    return model
+
+
+def _plateau_callbacks():
+    # min_delta=10: nothing counts as an improvement after the first epoch, so the learning rate halves every
+    # epoch and EarlyStopping's patience runs out at epoch 4: both only match if their state survives the save
+    return [ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10),
+            EarlyStopping(monitor="loss", patience=3, min_delta=10)]
+
+
+def test_resume_is_bit_identical_with_dropout_and_callback_state(tmp_path):
+    x, y = _xy(48)
+    straight = _dropout_net()
+    history = straight.fit(x, y, batch_size=8, epochs=6, callbacks=_plateau_callbacks(), verbose=0)
+
+    first = _dropout_net()
+    callbacks = _plateau_callbacks()
+    first._fit_callbacks = callbacks  # fit records its callbacks for the save (until the Trainer does it)
+    first.fit(x, y, batch_size=8, epochs=2, callbacks=callbacks, verbose=0)
+    first.save(tmp_path / "half.glassnet")
+    torch.rand(100), np.random.rand(10)  # the process that resumes has used its generators differently
+
+    resumed = load_model(tmp_path / "half.glassnet")
+    fresh_callbacks = _plateau_callbacks()
+    resume.restore(resumed, fresh_callbacks, resumed._resume_state)  # what fit does before its first epoch
+    rest = resumed.fit(x, y, batch_size=8, epochs=6, initial_epoch=2, callbacks=fresh_callbacks, verbose=0)
+
+    assert len(history.epoch) == 4 and rest.epoch == [2, 3]  # stopped early at the same epoch
+    assert resumed.optimizer.learning_rate == straight.optimizer.learning_rate
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_resume_without_the_snapshot_differs(tmp_path):
+    """The control for the test above: dropping the RNG/callback snapshot changes the weights."""
+    x, y = _xy(48)
+    straight = _dropout_net()
+    straight.fit(x, y, batch_size=8, epochs=4, verbose=0)
+    first = _dropout_net()
+    first.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    first.save(tmp_path / "half.glassnet")
+    resumed = load_model(tmp_path / "half.glassnet")
+    resumed._resume_state = None
+    torch.manual_seed(123)
+    resumed.fit(x, y, batch_size=8, epochs=4, initial_epoch=2, verbose=0)
+    assert not torch.equal(straight.layers[1].weight, resumed.layers[1].weight)

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 import glassnet
 from glassnet import serialization
-from glassnet.errors import DataFileError, ShapeError
+from glassnet.errors import DataFileError, GlassnetError, ShapeError
 from glassnet.io import atomic_path, atomic_write_bytes
+from glassnet.models import archive as archive_io
 
 FORMAT = "glassnet-model/1"
 
@@ -70,7 +71,7 @@ def model_config(model) -> dict:
     except (TypeError, ValueError) as err:
         raise TypeError(f"Model '{model.name}' cannot be saved as an architecture: {err} "
                         "Use model.save_weights(path) and rebuild the model in code.") from err
-    return {"class_name": type(model).__name__, "config": config}
+    return {"class_name": serialization.registered_name(type(model)), "config": config}
 
 
 def save_model(model, filepath: str | Path) -> None:
@@ -83,10 +84,9 @@ def save_model(model, filepath: str | Path) -> None:
     if setup is not None:
         config["compile"] = setup.get_config()
         if setup.optimizer.built:
-            tensors: dict[str, torch.Tensor] = {}
-            structure = _split_tensors(setup.optimizer.state_dict(), "opt", tensors)
-            files["optimizer.json"] = json.dumps(structure).encode()
-            files["optimizer.safetensors"] = st_save(tensors) if tensors else b""
+            _add_tree(files, "optimizer", setup.optimizer.state_dict())
+    from glassnet.training import resume
+    _add_tree(files, "resume", resume.capture(model, getattr(model, "_fit_callbacks", None) or ()))
     files["config.json"] = json.dumps(config, indent=1).encode()
     with atomic_path(filepath) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
@@ -94,43 +94,66 @@ def save_model(model, filepath: str | Path) -> None:
                 archive.writestr(name, data)
 
 
+def _add_tree(files: dict[str, bytes], name: str, tree: Any) -> None:
+    """A nested structure as ``<name>.json`` with its tensors in ``<name>.safetensors``."""
+    tensors: dict[str, torch.Tensor] = {}
+    structure = _split_tensors(tree, name, tensors)
+    files[f"{name}.json"] = json.dumps(structure).encode()
+    files[f"{name}.safetensors"] = st_save(tensors) if tensors else b""
+
+
 def _epochs_trained(model) -> int:
     history = getattr(model, "history", None)
     return len(history.epoch) if history is not None and history.epoch else 0
 
 
-def _open_archive(filepath: Path) -> dict[str, bytes]:
-    if not filepath.exists():
-        raise DataFileError(f"No saved model at '{filepath}'.")
-    try:
-        with zipfile.ZipFile(filepath) as archive:
-            return {name: archive.read(name) for name in archive.namelist()}
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
-        raise DataFileError(f"'{filepath}' is not a complete glassnet model file ({err}). It may be "
-                            "truncated or another format: save_weights files load with model.load_weights().") from err
-
-
-def load_model(filepath: str | Path, custom_objects: dict | None = None, compile: bool = True):
-    """Rebuild a model saved with ``model.save``: architecture, weights, and (with ``compile``)
-    the optimizer state, so training continues exactly where it stopped."""
-    files = _open_archive(Path(filepath))
-    config = json.loads(files["config.json"])
+def _check_format(config: Any, where: str) -> None:
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+        raise DataFileError(f"'{where}': config.json does not describe a model. Re-save the model with model.save().")
+    name, _, version = str(config.get("format", "")).partition("/")
+    current = int(FORMAT.partition("/")[2])
+    if name != "glassnet-model" or not version.isdigit():
+        raise DataFileError(f"'{where}' is not a glassnet model file (format {config.get('format')!r}).")
+    if int(version) > current:
+        raise DataFileError(f"'{where}' was saved in model format {version} by glassnet "
+                            f"{config.get('glassnet_version', '?')}; this glassnet ({glassnet.__version__}) reads "
+                            f"format {current} at most. Upgrade glassnet (pip install -U glassnet).")
     spec = config["model"]
-    model = serialization.get_class(spec["class_name"], custom_objects).from_config(spec["config"],
-                                                                                    **_custom(custom_objects, spec))
-    if config.get("input_shapes") and not _has_all_weights(model, files):
-        model.build(config["input_shapes"][0] if len(config["input_shapes"]) == 1 else config["input_shapes"])
-        model._built_input_shapes = config["input_shapes"]
-    load_state(model, st_load(files["model.safetensors"]), source=str(filepath))
-    model._shuffle_seed = config.get("shuffle_seed")
-    model._epochs_loaded = config.get("epochs_trained", 0)
-    if compile and "compile" in config:
-        from glassnet.training.setup import CompiledSetup
-        model.compiled = CompiledSetup.from_config(model, config["compile"], custom_objects)
-        if "optimizer.json" in files:
-            tensors = st_load(files["optimizer.safetensors"]) if files["optimizer.safetensors"] else {}
-            state = _join_tensors(json.loads(files["optimizer.json"]), tensors)
-            model.compiled.restore_optimizer(state)
+    if not isinstance(spec.get("class_name"), str) or not isinstance(spec.get("config"), dict):
+        raise DataFileError(f"'{where}': config.json names no model class. Re-save the model with model.save().")
+
+
+def _read_tree(archive, name: str, where: str, budget: list[int]) -> Any:
+    """The structure :func:`_add_tree` wrote (None if the archive has no ``<name>.json``)."""
+    raw = archive_io.read_member(archive, f"{name}.json", where, budget, required=False)
+    if raw is None:
+        return None
+    structure = archive_io.parse_json(raw, f"'{where}' ({name}.json)")
+    tensors = archive_io.load_safetensors(
+        archive_io.read_member(archive, f"{name}.safetensors", where, budget), f"'{where}' ({name}.safetensors)")
+    try:
+        return _join_tensors(structure, tensors)
+    except (KeyError, TypeError, AttributeError) as err:
+        raise DataFileError(f"'{where}': {name}.json refers to a tensor that {name}.safetensors lacks ({err}). "
+                            "The file is corrupt; re-save the model.") from err
+
+
+def _build(config: dict, custom_objects, where: str):
+    """The model config describes, with its weights created (lazy layers built from ``input_shapes``)."""
+    spec = config["model"]
+    try:
+        model = serialization.get_class(spec["class_name"], custom_objects).from_config(
+            spec["config"], **_custom(custom_objects, spec))
+        if config.get("input_shapes") and not _built(model, config):
+            shapes = config["input_shapes"]
+            model.build(shapes[0] if len(shapes) == 1 else shapes)
+            model._built_input_shapes = shapes
+    except GlassnetError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError, RuntimeError) as err:
+        raise DataFileError(f"'{where}': the architecture in config.json cannot be rebuilt "
+                            f"({type(err).__name__}: {err}). The file is corrupt or was edited; if the model "
+                            "uses your own layers, pass them in custom_objects=.") from err
     return model
 
 
@@ -142,9 +165,100 @@ def _custom(custom_objects, spec) -> dict:
     return {}
 
 
-def _has_all_weights(model, files) -> bool:
-    saved = st_load(files["model.safetensors"])
-    return set(saved) <= set(model.state_dict())
+def _built(model, config) -> bool:
+    return set(config.get("_weight_names", ())) <= set(model.state_dict()) if "_weight_names" in config else False
+
+
+def _check_sizes(config: dict, custom_objects, header: dict, where: str) -> None:
+    """Build the architecture on the meta device (no memory) and compare it with the weight file's
+    header before anything real is allocated: a config naming a huge layer is refused here."""
+    try:
+        with torch.device("meta"):
+            probe = _build(config, custom_objects, where)
+    except DataFileError:
+        raise
+    except Exception:  # a layer that cannot run on the meta device: the real build checks everything
+        return
+    own = probe.state_dict()
+    count = sum(t.numel() for t in own.values())
+    if count > archive_io.LIMITS.max_parameters:
+        raise DataFileError(f"'{where}' describes a model with {count:,} numbers, over the limit of "
+                            f"{archive_io.LIMITS.max_parameters:,}: refused before allocating it. If it is genuine, "
+                            "raise glassnet.models.archive.LIMITS.max_parameters.")
+    mismatched = [f"{k}: model {tuple(v.shape)} vs file {shape}" for k, v in own.items()
+                  if k in header and tuple(v.shape) != header[k][1] for shape in [header[k][1]]]
+    if mismatched:
+        raise ShapeError(f"'{where}': the architecture in config.json does not match its weights "
+                         f"({'; '.join(mismatched[:6])}). The file is corrupt or was edited; re-save the model.")
+
+
+def _warn_non_finite(model, where: str) -> None:
+    bad = [name for name, t in model.state_dict().items()
+           if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        warnings.warn(f"'{where}': {len(bad)} weight tensor(s) hold NaN or infinite values "
+                      f"({', '.join(bad[:6])}{' ...' if len(bad) > 6 else ''}); predictions will be NaN. The run "
+                      "that saved it diverged: load an earlier checkpoint, or retrain with a lower learning rate.",
+                      RuntimeWarning, stacklevel=3)
+
+
+def load_model(filepath: str | Path, custom_objects: dict | None = None, compile: bool = True):
+    """Rebuild a model saved with ``model.save``: architecture, weights, and (with ``compile``)
+    the optimizer state and resume snapshot, so training continues exactly where it stopped.
+
+    Only the members it needs are read, each within :data:`glassnet.models.archive.LIMITS`; the
+    architecture is checked against the weight file's header before any weight is allocated; a
+    file that is truncated, corrupt, crafted or from a newer glassnet raises
+    :class:`~glassnet.errors.DataFileError` (never a raw traceback).
+    """
+    where = str(filepath)
+    budget = [archive_io.LIMITS.max_total_bytes]
+    with archive_io.open_model_file(Path(filepath)) as archive:
+        config = archive_io.parse_json(archive_io.read_member(archive, "config.json", where, budget),
+                                       f"'{where}' (config.json)")
+        _check_format(config, where)
+        weights = archive_io.read_member(archive, "model.safetensors", where, budget)
+        header = archive_io.safetensors_header(weights, f"'{where}' (model.safetensors)")
+        config["_weight_names"] = list(header)
+        _check_sizes(config, custom_objects, header, where)
+        model = _build(config, custom_objects, where)
+        load_state(model, archive_io.load_safetensors(weights, f"'{where}' (model.safetensors)"), source=where)
+        del weights
+        _warn_non_finite(model, where)
+        model._shuffle_seed = _int_or_none(config.get("shuffle_seed"))
+        model._epochs_loaded = _int_or_none(config.get("epochs_trained")) or 0
+        if compile and isinstance(config.get("compile"), dict):
+            _compile_from(model, config["compile"], custom_objects, archive, where, budget)
+            model._resume_state = _read_tree(archive, "resume", where, budget)
+    return model
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62 else None
+
+
+def _compile_from(model, compile_config: dict, custom_objects, archive, where: str, budget: list[int]) -> None:
+    from glassnet.training.compile_config import CompileConfig
+    try:
+        model.compiled = CompileConfig.from_config(model.output_names, compile_config)
+    except GlassnetError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise DataFileError(f"'{where}': the compile settings in config.json are invalid ({type(err).__name__}: "
+                            f"{err}). Load with compile=False and call compile() again.") from err
+    state = _read_tree(archive, "optimizer", where, budget)
+    if state is not None:
+        _check_optimizer_state(model.compiled.optimizer, model, state)
+        model.compiled.restore_optimizer(state)
+
+
+def _check_optimizer_state(optimizer, model, state) -> None:
+    """Validate the saved optimizer state now, on a throw-away copy bound to the loaded weights,
+    so a crafted file fails at load time and never reaches a fused update (``fit`` checks again)."""
+    from glassnet.training.run import trainable_parameters
+    probe = type(optimizer).from_config(optimizer.get_config())
+    probe.build(trainable_parameters(model))
+    probe.load_state_dict(state)
 
 
 def load_state(model: torch.nn.Module, state: dict[str, torch.Tensor], strict: bool = True,
@@ -176,15 +290,24 @@ def load_weights(model: torch.nn.Module, filepath: str | Path, strict: bool = Tr
     path = Path(filepath)
     if not path.exists():
         raise DataFileError(f"No weight file at '{path}'.")
+    if not path.is_file():
+        raise DataFileError(f"'{path}' is not a regular file: give the path of a weights file.")
     data = path.read_bytes()
-    try:
-        state = st_load(data)
-    except Exception:
+    if _looks_like_safetensors(data):
+        state = archive_io.load_safetensors(data, f"'{path}'")
+    else:
         try:
             state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         except Exception as err:
+            first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise DataFileError(f"'{path}' is neither a safetensors file nor a torch state dict "
-                                f"(or it is truncated): {err}") from err
+                                f"(or it is truncated): {first_line}") from err
         if isinstance(state, dict) and "state_dict" in state:
             state = state["state_dict"]
+        if not isinstance(state, dict) or not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
+            raise DataFileError(f"'{path}' holds a {type(state).__name__}, not a state dict of named tensors.")
     load_state(model, state, strict=strict, source=f"'{path}'")
+
+
+def _looks_like_safetensors(data: bytes) -> bool:
+    return len(data) >= 10 and int.from_bytes(data[:8], "little") <= len(data) - 8 and data[8:9] == b"{"
