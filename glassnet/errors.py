@@ -44,3 +44,7 @@ class DataFileError(GlassnetError, OSError):
 
 class UnsafeFileError(GlassnetError, ValueError):
     """A file tried to load something that is not plain data (e.g. a code-running pickle)."""
+
+
+class InvalidArgumentError(GlassnetError, ValueError):
+    """An argument has a value that cannot work (``batch_size=0``, ``epochs=-1``, a list of lists as x...)."""

@@ -15,13 +15,13 @@ is iterated as given, each batch moved to the device.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import torch
 from torch.utils import _pytree as pytree
 
-from glassnet.errors import ShapeError
+from glassnet.errors import InvalidArgumentError, LabelError, ShapeError
 
 
 def to_tensor(value: Any, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -35,9 +35,17 @@ def to_tensor(value: Any, device: torch.device | str = "cpu") -> torch.Tensor:
         if array.dtype == object:
             raise ShapeError("Could not turn the data into one array: its samples have different shapes "
                              "or types. Pad/crop them to one shape first.")
+        if array.dtype.kind in "USV":
+            raise InvalidArgumentError(f"The data holds {array.dtype} values (text or raw bytes), not numbers. "
+                                       "Encode them first (e.g. a StringLookup/TextVectorization layer, or "
+                                       "np.unique(..., return_inverse=True) for labels).")
         value = torch.from_numpy(np.ascontiguousarray(array))
-    if value.dtype == torch.float64:
-        value = value.float()
+    if value.is_complex():
+        raise InvalidArgumentError(f"The data is complex ({value.dtype}); glassnet layers work on real numbers. "
+                                   "Pass np.abs(x), or the real and imaginary parts as two channels: "
+                                   "np.stack([x.real, x.imag], axis=-1).")
+    if value.dtype in (torch.float64, torch.float16):
+        value = value.float()  # float32 at the boundary, as in Keras (float16 would fail in float32 layers)
     return value.to(device)
 
 
@@ -136,12 +144,16 @@ def _structure(value: Any) -> Any:
 class IterableData:
     """Batches from anything iterable: DataLoaders, glassnet datasets, generators."""
 
-    def __init__(self, source: Iterable, device: torch.device | str = "cpu", steps: int | None = None):
+    def __init__(self, source: Iterable, device: torch.device | str = "cpu", steps: int | None = None,
+                 class_weight: dict[int, float] | None = None):
         self.source = source
         self.device = torch.device(device)
         self.steps = steps
+        self.class_weight = class_weight
+        self.label_check: Callable[[Any], None] | None = None  # set by fit: checks each batch's labels
         self._iterator: Iterator | None = None
         self._peeked: list = []
+        self._batch_number = 0
 
     def __len__(self) -> int:
         if self.steps is not None:
@@ -153,9 +165,23 @@ class IterableData:
 
     def _move(self, batch):
         from glassnet.training.steps import unpack
+        self._batch_number += 1
         x, y, w = unpack(batch)
+        if self.label_check is not None and y is not None:
+            self._check_labels(y)
+        if self.class_weight is not None and y is not None:
+            w = _class_sample_weights(y, self.class_weight, w)
         move = lambda t: to_tensor(t, self.device) if isinstance(t, (np.ndarray, torch.Tensor)) else t  # noqa: E731
         return pytree.tree_map(move, x), pytree.tree_map(move, y), move(w) if w is not None else None
+
+    def _check_labels(self, y) -> None:
+        """The labels of one batch, checked on the host before they reach the device (where a bad
+        class index would be a device assert that kills the process)."""
+        host = pytree.tree_map(lambda t: to_tensor(t, "cpu") if isinstance(t, (np.ndarray, torch.Tensor)) else t, y)
+        try:
+            self.label_check(host)
+        except LabelError as err:
+            raise LabelError(f"Batch {self._batch_number} of the data: {err}") from None
 
     def _fresh_iterator(self) -> Iterator:
         if self._iterator is None or self.steps is None:
@@ -164,6 +190,8 @@ class IterableData:
 
     def batches(self, epoch: int = 0, shuffle: bool = False, seed: int = 0) -> Iterator[tuple]:
         pending, self._peeked = self._peeked, []
+        if not pending:
+            self._batch_number = 0
         iterator = self._fresh_iterator() if not pending else self._iterator
         produced = 0
         for batch in pending:  # already on the device
@@ -184,7 +212,13 @@ class IterableData:
         """The first batch, moved to the device once and kept, so no sample is lost."""
         if not self._peeked:
             self._iterator = iter(self.source)
-            self._peeked = [self._move(next(self._iterator))]
+            self._batch_number = 0
+            try:
+                first = next(self._iterator)
+            except StopIteration:
+                raise ValueError("The data source produced no batches: it is empty (or a generator already "
+                                 "used up).") from None
+            self._peeked = [self._move(first)]
         return self._peeked[0]
 
     def example(self) -> Any:
@@ -198,9 +232,19 @@ class IterableData:
 
 def make_data(x, y=None, sample_weight=None, batch_size: int | None = None, device="cpu",
               steps: int | None = None, class_weight: dict | None = None):
-    """ArrayData for arrays, IterableData for everything else (and class weights as sample weights)."""
+    """ArrayData for arrays, IterableData for everything else (and class weights as sample weights).
+
+    >>> make_data(np.zeros((4, 2)), np.zeros(4), batch_size=0)
+    Traceback (most recent call last):
+    ...
+    glassnet.errors.InvalidArgumentError: batch_size must be a whole number of samples >= 1, got 0.
+    """
     if x is None:
         raise ValueError("No data given: pass x (and y), or a dataset yielding (x, y) batches.")
+    check_count("batch_size", batch_size, "samples")
+    check_count("steps", steps, "batches")
+    _refuse_nested_lists(x, "x")
+    class_weight = check_class_weight(class_weight)
     if is_array_like(x):
         if class_weight is not None and y is not None:
             sample_weight = _class_sample_weights(y, class_weight, sample_weight)
@@ -210,17 +254,76 @@ def make_data(x, y=None, sample_weight=None, batch_size: int | None = None, devi
     if isinstance(x, torch.utils.data.Dataset) and not isinstance(x, torch.utils.data.IterableDataset) \
             and hasattr(x, "__getitem__") and not hasattr(x, "batches"):
         x = torch.utils.data.DataLoader(x, batch_size=batch_size or 32, shuffle=True)
-    return IterableData(x, device, steps)
+    return IterableData(x, device, steps, class_weight)
+
+
+def check_count(name: str, value: Any, unit: str) -> None:
+    """``value`` must be None or a whole number >= 1 (numpy integers count; bools and 2.5 do not).
+
+    >>> check_count('batch_size', np.int64(8), 'samples')
+    """
+    if value is None:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidArgumentError(f"{name} must be a whole number of {unit} >= 1, got {value!r}.")
+
+
+def _refuse_nested_lists(value: Any, name: str) -> None:
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (list, tuple, int, float, np.number)) and not isinstance(v, bool) for v in value) \
+            and not all(isinstance(v, (np.ndarray, torch.Tensor)) for v in value):
+        raise InvalidArgumentError(
+            f"{name} is a Python list of {type(value[0]).__name__}s. glassnet takes arrays: convert it with "
+            f"np.asarray({name}, dtype='float32'). (A list of arrays means several model inputs.)")
+
+
+def check_class_weight(class_weight: Any) -> dict[int, float] | None:
+    """``class_weight`` as ``{class index: weight}``, refusing negative, fractional or non-number keys and
+    negative or non-finite weights (Keras' rules), each with a clear message.
+
+    >>> check_class_weight({0: 1, 1: 2.5})
+    {0: 1.0, 1: 2.5}
+    >>> check_class_weight({-1: 2.0})
+    Traceback (most recent call last):
+    ...
+    glassnet.errors.InvalidArgumentError: class_weight key -1 is not a class index: keys must be the integer labels 0, 1, 2... of the classes.
+    """
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict):
+        raise InvalidArgumentError(f"class_weight must be a dict {{class index: weight}}, got "
+                                   f"{type(class_weight).__name__}.")
+    checked = {}
+    for key, weight in class_weight.items():
+        integral = isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_))
+        if not integral or key < 0:
+            raise InvalidArgumentError(f"class_weight key {key!r} is not a class index: keys must be the integer "
+                                       "labels 0, 1, 2... of the classes.")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) \
+                or not math.isfinite(float(weight)) or weight < 0:
+            raise InvalidArgumentError(f"class_weight[{key}] = {weight!r}: a weight must be a finite number >= 0.")
+        checked[int(key)] = float(weight)
+    return checked
+
+
+def _labels_of(y: Any) -> torch.Tensor:
+    labels = to_tensor(y, "cpu")
+    if labels.dim() > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(-1)
+    if labels.is_floating_point() and not torch.equal(labels, labels.round()):
+        raise LabelError("class_weight needs integer class labels (or one-hot rows), but the labels have "
+                         "fractional values.")
+    return labels.reshape(-1).long()
 
 
 def _class_sample_weights(y, class_weight: dict, sample_weight) -> torch.Tensor:
-    labels = to_tensor(y)
-    if labels.dim() > 1 and labels.shape[-1] > 1:
-        labels = labels.argmax(-1)
-    labels = labels.reshape(-1).long()
-    table = torch.ones(int(max(max(class_weight) + 1, labels.max().item() + 1)))
+    labels = _labels_of(y)
+    if labels.numel() and int(labels.min()) < 0:
+        raise LabelError(f"class_weight needs class labels >= 0, but a label is {int(labels.min())}.")
+    size = max(max(class_weight, default=-1) + 1, int(labels.max()) + 1 if labels.numel() else 0)
+    table = torch.ones(size)
     for cls, weight in class_weight.items():
-        table[int(cls)] = float(weight)
+        table[cls] = weight
     weights = table[labels]
     if sample_weight is not None:
         weights = weights * to_tensor(sample_weight).float().reshape(-1)
