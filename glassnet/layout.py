@@ -16,26 +16,81 @@ torch.Size([2, 1, 28, 28])
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import torch
+from torch.utils import _pytree as pytree
 
-_depth = 0  # > 0 while a model's forward is running: nested models skip conversion
-
-
-def is_converted_inside() -> bool:
-    """True inside a model call, where tensors are already in internal layout."""
-    return _depth > 0
+_internal: contextvars.ContextVar[bool] = contextvars.ContextVar("glassnet_internal_layout", default=False)
 
 
-class inside_model:
-    """Context manager marking that tensors are in internal (NCHW) layout."""
+def is_internal() -> bool:
+    """True while tensors are in internal (NCHW) layout: inside a model's call, where nested
+    models must not convert again.
 
-    def __enter__(self):
-        global _depth
-        _depth += 1
+    >>> is_internal()
+    False
+    """
+    return _internal.get()
 
-    def __exit__(self, *exc):
-        global _depth
-        _depth -= 1
+
+@contextlib.contextmanager
+def internal_layout():
+    """Mark the tensors passed around inside this block as being in internal layout.
+
+    A context variable, not a global counter: it is per thread and per task, and restored
+    even when the block raises.
+
+    >>> with internal_layout():
+    ...     is_internal()
+    True
+    """
+    token = _internal.set(True)
+    try:
+        yield
+    finally:
+        _internal.reset(token)
+
+
+class InputAdapter:
+    """The model's boundary: user layout in, internal layout inside, user layout out.
+
+    A model owns one; it converts each rank-4/5 input once (zero-copy), runs the model's body
+    under :func:`internal_layout`, and converts rank-4/5 outputs back. Called from inside another
+    model (already internal), it passes tensors through unchanged.
+
+    >>> adapter = InputAdapter('channels_last')
+    >>> adapter.call(lambda t: t, torch.zeros(2, 28, 28, 1)).shape
+    torch.Size([2, 28, 28, 1])
+    """
+
+    def __init__(self, data_format: str, keep_integer: bool = False):
+        self.data_format = data_format
+        self.keep_integer = keep_integer
+
+    def call(self, body, *args, **kwargs):
+        """``body(*args, **kwargs)`` with inputs converted in and outputs converted out."""
+        if is_internal():
+            return body(*args, **kwargs)
+        args = map_tensors(lambda t: to_internal(t, self.data_format, self.keep_integer), args)
+        with internal_layout():
+            outputs = body(*args, **kwargs)
+        return map_tensors(lambda t: to_user(t, self.data_format), outputs)
+
+
+def map_tensors(fn, tree):
+    """``fn`` applied to every tensor in ``tree``. A lone tensor or a plain tuple of tensors (the
+    usual case, every step) skips pytree's flatten and unflatten, which cost more than the map.
+
+    >>> map_tensors(lambda t: t + 1, (torch.zeros(1), 'x'))
+    (tensor([1.]), 'x')
+    """
+    if isinstance(tree, torch.Tensor):
+        return fn(tree)
+    if type(tree) is tuple and all(isinstance(t, torch.Tensor) for t in tree):
+        return tuple(fn(t) for t in tree)
+    return pytree.tree_map(lambda t: fn(t) if torch.is_tensor(t) else t, tree)
 
 
 def to_internal(x: torch.Tensor, data_format: str, keep_integer: bool = False) -> torch.Tensor:
@@ -58,7 +113,8 @@ def to_user(x: torch.Tensor, data_format: str) -> torch.Tensor:
     torch.Size([1, 4, 5, 3])
     """
     if data_format == "channels_last" and torch.is_tensor(x) and x.dim() in (4, 5):
-        return x.movedim(1, -1)
+        from glassnet import logits
+        return logits.carry(x, x.movedim(1, -1), lambda t: t.movedim(1, -1))
     return x
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from glassnet import initializers, layout
+from glassnet import initializers, layout, logits
 from glassnet.layers._utils import build_if_declared
 from glassnet.layers.base import Layer
 
@@ -130,12 +130,12 @@ class Softmax(Layer):
         self.axis = axis
 
     def call(self, inputs):
-        if self._emit_logits:  # the trainer fused this softmax into the crossentropy
-            return inputs
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
         dims = [layout.internal_axis(a, inputs.dim(), self.data_format) for a in axes]
         if len(dims) == 1:
-            return torch.softmax(inputs, dim=dims[0])
+            last = self.axis == -1 or self.axis == inputs.dim() - 1  # classes last, as losses expect
+            probabilities = torch.softmax(inputs, dim=dims[0])
+            return logits.attach(probabilities, inputs, "softmax") if last else probabilities
         return torch.exp(inputs - torch.logsumexp(inputs, dim=dims, keepdim=True))
 
 

@@ -8,7 +8,7 @@ Functional (Keras)::
 
 Subclassing: define layers in ``__init__`` and the computation in ``call``.
 Either way the model is a real ``torch.nn.Module`` and has Keras' training API
-(``compile / fit / evaluate / predict``), implemented in :mod:`glassnet.training`.
+(``compile / fit / evaluate / predict``), inherited from :class:`glassnet.training.trainer.Trainer`.
 
 >>> from glassnet import Input
 >>> from glassnet.layers import Dense
@@ -21,23 +21,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
-from torch.utils import _pytree as pytree
 
 from glassnet import layout
-from glassnet.errors import NotCompiledError
 from glassnet.layers.base import Layer
+from glassnet.modes import evaluating
+from glassnet.models import functional
 from glassnet.models.functional import Graph, graph_from_config
 from glassnet.naming import snake_case
+from glassnet.training.trainer import Trainer
 
 
-class Model(Layer):
-    """A network of layers with Keras' training API. See the module docstring."""
+class Model(Trainer, Layer):
+    """A network of layers with Keras' training API (:class:`~glassnet.training.trainer.Trainer`).
+    See the module docstring."""
 
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs):
         super().__init__(name=name, **kwargs)
-        self.compiled = None  # a training.CompiledSetup once compile() ran
+        self.compiled = None  # a training.CompileConfig once compile() ran
         self.stop_training = False
         self.history = None
         self._shuffle_seed: int | None = None
@@ -77,13 +78,10 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
-        if layout.is_converted_inside():
-            return super().forward(*args, **kwargs)
-        keep = self._integer_inputs()
-        args = _map_tensors(lambda t: layout.to_internal(t, self.data_format, keep), args)
-        with layout.inside_model():
-            outputs = super().forward(*args, **kwargs)
-        return _map_tensors(lambda t: layout.to_user(t, self.data_format), outputs)
+        """Run the model on inputs in the user's layout: the model's :class:`~glassnet.layout.InputAdapter`
+        converts images once at this boundary (nested models pass them through)."""
+        adapter = layout.InputAdapter(self.data_format, keep_integer=self._integer_inputs())
+        return adapter.call(super().forward, *args, **kwargs)
 
     def _integer_inputs(self) -> bool:
         if self._graph is None:
@@ -107,13 +105,8 @@ class Model(Layer):
         self._run_example(example)
 
     def _run_example(self, example):
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return self(example)
-        finally:
-            self.train(was_training)
+        with evaluating(self), torch.no_grad():
+            return self(example)
 
     def call(self, inputs, *args, **kwargs):
         if self._graph is None:
@@ -124,9 +117,10 @@ class Model(Layer):
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list[torch.nn.Module]:
-        """The model's layers (direct children), in order."""
+        """The model's layers in order: a functional model's InputLayers first, as in Keras;
+        a subclassed model's direct children."""
         if self._graph is not None:
-            return self._graph.layers
+            return [*self._graph.input_layers, *self._graph.layers]
         return list(self.children())
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> torch.nn.Module:
@@ -141,16 +135,33 @@ class Model(Layer):
         for layer in self.layers:
             if getattr(layer, "name", None) == name:
                 return layer
+        if self._graph is None and name:  # a subclassed model's attribute path: 'layer4', 'layer4.1.conv2'
+            try:
+                return self.get_submodule(name)
+            except AttributeError:
+                pass
         names = [getattr(layer, "name", "?") for layer in self.layers]
         raise ValueError(f"No layer named '{name}' in model '{self.name}'. Layers: {', '.join(names)}.")
 
     @property
     def inputs(self) -> list:
-        return self._graph.input_tensors if self._graph is not None else []
+        """The symbolic input tensors (``Input(...)``); [] for a model whose input is unknown."""
+        return functional.model_inputs(self)
 
     @property
     def outputs(self) -> list:
-        return self._graph.output_tensors if self._graph is not None else []
+        """The symbolic output tensors; [] for a model whose input is unknown."""
+        return functional.model_outputs(self)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input (a list if several): ``Model(base.input, base.get_layer(name).output)``."""
+        return functional.model_input(self)
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output (a list if several)."""
+        return functional.model_output(self)
 
     @property
     def output_names(self) -> list[str]:
@@ -159,16 +170,13 @@ class Model(Layer):
             return [layer.name for layer in self._graph.output_layers]
         return ["output"]
 
-    def output_layers(self) -> list[torch.nn.Module]:
-        """The layers producing the outputs (used to fuse softmax into the loss)."""
-        if self._graph is not None:
-            return self._graph.output_layers
-        return []
-
-    def summary(self, print_fn=None, expand_nested: bool = False) -> str:
-        """Print a table of layers: output shape, parameters (trainable / non-trainable), FLOPs."""
+    def summary(self, line_length: int | None = None, positions: list | None = None, print_fn=None,
+                expand_nested: bool = False, show_trainable: bool = False) -> str:
+        """Print a table of layers: output shape, parameters (trainable / non-trainable), FLOPs.
+        Keras' arguments; ``print_fn`` is called once per line."""
         from glassnet.models.summary import summary
-        return summary(self, print_fn=print_fn, expand_nested=expand_nested)
+        return summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                       expand_nested=expand_nested, show_trainable=show_trainable)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
@@ -185,97 +193,6 @@ class Model(Layer):
             return model
         return cls(**config)
 
-    # ------------------------------------------------------------------ training API
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
-                loss_weights: Any = None, device: str | torch.device | None = None,
-                precision: str = "auto", compile: bool = False, **kwargs) -> None:
-        """Configure training: optimizer, loss, metrics; the device, precision ('auto' uses bf16
-        mixed precision where the hardware has it, 'float32' forces full precision) and
-        ``compile=True`` for ``torch.compile`` (it pays on GPUs; on CPUs the benchmark in
-        benchmarks/RESULTS.md found small models slower compiled).
-
-        >>> from glassnet.layers import Dense
-        >>> m = Sequential([Dense(1, input_dim=2)])
-        >>> m.compile(optimizer='sgd', loss='mse')
-        """
-        from glassnet.training.setup import CompiledSetup
-        self.compiled = CompiledSetup(self, optimizer, loss, metrics, loss_weights, device, precision,
-                                      compile, **kwargs)
-
-    @property
-    def optimizer(self):
-        """The glassnet optimizer given to compile (None before)."""
-        return self.compiled.optimizer if self.compiled is not None else None
-
-    def _require_compiled(self, what: str):
-        if self.compiled is None:
-            raise NotCompiledError(f"You must compile the model before calling {what}(): e.g. "
-                                   f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
-                                   f"metrics=['accuracy']).")
-        return self.compiled
-
-    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose: Any = "auto",
-            callbacks=None, validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            class_weight: dict | None = None, sample_weight=None, initial_epoch: int = 0,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: int = 1):
-        """Train for ``epochs`` epochs; returns a ``History`` (Keras semantics)."""
-        arguments = {k: v for k, v in locals().items() if k != "self"}
-        from glassnet.training.loop import fit
-        return fit(self, **arguments)
-
-    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose: Any = "auto",
-                 sample_weight=None, steps: int | None = None, callbacks=None, return_dict: bool = False):
-        """Loss and metrics on the given data (a scalar if there are no metrics, else a list)."""
-        arguments = {k: v for k, v in locals().items() if k != "self"}
-        from glassnet.training.loop import evaluate
-        return evaluate(self, **arguments)
-
-    def predict(self, x, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
-                callbacks=None) -> np.ndarray:
-        """Outputs for ``x`` as numpy arrays."""
-        arguments = {k: v for k, v in locals().items() if k != "self"}
-        from glassnet.training.loop import predict
-        return predict(self, **arguments)
-
-    def train_step(self, data) -> dict[str, torch.Tensor]:
-        """One optimisation step on a batch ``(x, y, sample_weight)``; override it for custom training.
-
-        Return a dict of scalar tensors (at least 'loss'); don't call ``.item()`` here —
-        the loop reads values only when the progress bar refreshes.
-        """
-        from glassnet.training.steps import train_step
-        return train_step(self, data)
-
-    def test_step(self, data) -> dict[str, torch.Tensor]:
-        """Loss and metric updates on one batch, without training."""
-        from glassnet.training.steps import test_step
-        return test_step(self, data)
-
-    def predict_step(self, data):
-        """Outputs for one batch of inputs."""
-        from glassnet.training.steps import predict_step
-        return predict_step(self, data)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None) -> torch.Tensor:
-        """The total (weighted) loss of a batch; override to add terms."""
-        return self.compiled.compute_loss(y, y_pred, sample_weight)
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
-        """One training step on one batch; returns the loss (and metrics)."""
-        from glassnet.training.loop import train_on_batch
-        return train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
-        """Loss (and metrics) on one batch, without training."""
-        from glassnet.training.loop import test_on_batch
-        return test_on_batch(self, x, y, sample_weight, return_dict)
-
-    def predict_on_batch(self, x) -> np.ndarray:
-        """Outputs for one batch as numpy."""
-        from glassnet.training.loop import predict_on_batch
-        return predict_on_batch(self, x)
-
     # ------------------------------------------------------------------ saving
     def save(self, filepath: str) -> None:
         """Save architecture (JSON), weights (safetensors) and optimizer state to one file, atomically."""
@@ -291,16 +208,6 @@ class Model(Layer):
         """Load weights saved by ``save_weights`` (safetensors) or a torch state dict (.pt/.pth)."""
         from glassnet.models.saving import load_weights
         load_weights(self, filepath, strict=strict)
-
-
-def _map_tensors(fn, tree):
-    """``fn`` applied to every tensor in ``tree``. A lone tensor or a plain tuple of tensors (the
-    usual case, every step) skips pytree's flatten and unflatten, which cost more than the map."""
-    if isinstance(tree, torch.Tensor):
-        return fn(tree)
-    if type(tree) is tuple and all(isinstance(t, torch.Tensor) for t in tree):
-        return tuple(fn(t) for t in tree)
-    return pytree.tree_map(lambda t: fn(t) if torch.is_tensor(t) else t, tree)
 
 
 from glassnet.models.sequential import Sequential  # noqa: E402  (Sequential subclasses Model)

@@ -33,9 +33,6 @@ class TorchModule(Model):
     def call(self, inputs, *args, **kwargs):
         return self.module(inputs, *args, **kwargs)
 
-    def output_layers(self) -> list[torch.nn.Module]:
-        return []
-
 
 def fit(module: torch.nn.Module, x=None, y=None, *, optimizer: Any = "adam", loss: Any = None,
         metrics: Any = None, device: Any = None, precision: str = "auto", compile: bool = False,

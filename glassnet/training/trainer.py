@@ -1,0 +1,321 @@
+"""The Trainer: Keras' ``compile / fit / evaluate / predict`` and the steps they run.
+
+``Model`` inherits it (Keras 3's ``class Model(Trainer, Layer)`` shape). ``compile``
+only records choices (:class:`~glassnet.training.compile_config.CompileConfig`);
+each ``fit``/``evaluate``/``predict`` derives what it needs from the model as it is
+at that moment (:mod:`glassnet.training.run`). Override ``train_step``,
+``test_step``, ``predict_step`` or ``compute_loss`` for custom training: they
+return scalar tensors and never call ``.item()``, so the device is not waited on
+per step.
+
+>>> import numpy as np
+>>> from glassnet.models import Sequential
+>>> from glassnet.layers import Dense
+>>> model = Sequential([Dense(1, input_dim=2)])
+>>> model.compile(optimizer='sgd', loss='mse')
+>>> history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2, verbose=0)
+>>> len(history.history['loss'])
+2
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from glassnet.callbacks.base import Callback, CallbackList, History
+from glassnet.errors import NotCompiledError
+from glassnet.modes import evaluating
+from glassnet.training import run
+from glassnet.training.compile_config import CompileConfig
+from glassnet.training.data import ArrayData, make_data
+from glassnet.training.loop import (RunningLogs, batch_size_of, concat_to_numpy, keras_batch, keras_result,
+                                    nan_error, read_logs, to_float_logs)
+from glassnet.training.progress import ProgressBar, resolve_verbose
+from glassnet.training.steps import unpack
+from glassnet.training.validation import check_labels
+
+Data = Any  # arrays, tensors, lists/dicts of them, a dataset, a DataLoader or a generator
+
+
+class Trainer:
+    """Keras' training API; see the module docstring. Mixed into :class:`glassnet.models.Model`."""
+
+    compiled: CompileConfig | None = None
+    stop_training: bool = False
+    history: History | None = None
+    _shuffle_seed: int | None = None
+
+    # ------------------------------------------------------------------ configuration
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, device: str | torch.device | None = None,
+                precision: str = "auto", compile: bool = False, **keras_only: Any) -> None:
+        """Configure training: optimizer, loss, metrics; the device, precision ('auto' uses bf16
+        mixed precision where the hardware has it, 'float32' forces full precision) and
+        ``compile=True`` for ``torch.compile`` (it pays on GPUs; on CPUs the benchmark in
+        benchmarks/RESULTS.md found small models slower compiled). Keras-only arguments
+        (``run_eagerly``, ``steps_per_execution``, ``jit_compile``...) are accepted.
+
+        >>> from glassnet.models import Sequential
+        >>> from glassnet.layers import Dense
+        >>> m = Sequential([Dense(1, input_dim=2)])
+        >>> m.compile(optimizer='sgd', loss='mse')
+        >>> m.optimizer.get_config()['learning_rate']
+        0.01
+        """
+        self.compiled = CompileConfig(self.output_names, optimizer, loss, metrics, loss_weights, device,
+                                      precision, compile, **keras_only)
+
+    @property
+    def optimizer(self):
+        """The optimizer given to compile (None before)."""
+        return self.compiled.optimizer if self.compiled is not None else None
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """Names of what ``evaluate`` returns, in order: 'loss', then each compiled metric.
+
+        >>> from glassnet.models import Sequential
+        >>> from glassnet.layers import Dense
+        >>> m = Sequential([Dense(2, input_dim=2)]); m.compile(loss='mse', metrics=['mae'])
+        >>> m.metrics_names
+        ['loss', 'mae']
+        """
+        if self.compiled is None:
+            return []
+        return ["loss", *(name for name, _ in self.compiled.metric_names())]
+
+    def _require_compiled(self, what: str) -> CompileConfig:
+        if self.compiled is None:
+            raise NotCompiledError(f"You must compile the model before calling {what}(): e.g. "
+                                   f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                                   f"metrics=['accuracy']).")
+        return self.compiled
+
+    def _forward_function(self):
+        """The model, or its ``torch.compile``d form when compile(compile=True) asked for it."""
+        if self.compiled is None or not self.compiled.use_compile:
+            return self
+        compiled = self.__dict__.get("_torch_compiled")
+        if compiled is None:  # compiled once; torch's guards recompile if the model changes
+            compiled = torch.compile(self)
+            object.__setattr__(self, "_torch_compiled", compiled)
+        return compiled
+
+    # ------------------------------------------------------------------ steps
+    def train_step(self, data: tuple) -> dict[str, torch.Tensor]:
+        """One optimisation step on a batch ``(x, y)`` or ``(x, y, sample_weight)``; override it for
+        custom training. Return a dict of scalar tensors (at least 'loss'); don't call ``.item()``."""
+        x, y, sample_weight = unpack(data)
+        config = self.compiled
+        with config.autocast():
+            y_pred = self._forward_function()(x)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        config.optimizer.zero_grad()
+        loss.backward()
+        config.optimizer.step()
+        config.update_metrics(y, y_pred, sample_weight)
+        return {"loss": loss.detach()}
+
+    def test_step(self, data: tuple) -> dict[str, torch.Tensor]:
+        """Loss and metric updates on one batch, without training, in full precision."""
+        x, y, sample_weight = unpack(data)
+        y_pred = self._forward_function()(x)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self.compiled.update_metrics(y, y_pred, sample_weight)
+        return {"loss": loss.detach()}
+
+    def predict_step(self, data: Any) -> Any:
+        """The outputs for one batch, in full precision (mixed precision speeds up training only)."""
+        x, _, _ = unpack(data)
+        return self._forward_function()(x)
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
+                     sample_weight: torch.Tensor | None = None) -> torch.Tensor:
+        """The total loss of a batch: the compiled (weighted) losses plus the model's own
+        ``losses`` (regularization penalties, ``add_loss`` terms). Override to add terms."""
+        total = self._require_compiled("compute_loss").compute_loss(y, y_pred, sample_weight)
+        extra = getattr(self, "losses", None)
+        if extra:
+            total = total + torch.stack([torch.as_tensor(t, device=total.device).float().sum() for t in extra]).sum()
+        return total
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x: Data = None, y: Data = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: list[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
+        """Train for ``epochs`` epochs (Keras semantics); returns the ``History``."""
+        config = self._require_compiled("fit")
+        data = make_data(x, y, sample_weight, batch_size, config.device, steps_per_epoch, class_weight)
+        data, val = self._validation_data(data, validation_split, validation_data,
+                                          validation_batch_size or batch_size, validation_steps)
+        self._check_labels(data, run.prepare(self, config, data.example(), training=True))
+        if self._shuffle_seed is None:
+            self._shuffle_seed = int(torch.randint(0, 2**31 - 1, ()).item())
+        history = History()
+        callback_list = CallbackList([*(callbacks or []), history], model=self, epochs=epochs, steps=len(data),
+                                     verbose=resolve_verbose(verbose))
+        bar = ProgressBar(verbose, epochs, len(data))
+        bar.header(self._fit_header(data, val))
+        self.stop_training = False
+        self.history = history
+        callback_list.on_train_begin({})
+        logs: dict[str, float] = {}
+        for epoch in range(initial_epoch, epochs):
+            logs = self._train_epoch(data, epoch, shuffle, callback_list, bar)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                logs.update(self._evaluate_batches(val, prefix="val_", callbacks=callback_list))
+            callback_list.on_epoch_end(epoch, logs)
+            bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return history
+
+    def _validation_data(self, data, split: float, validation_data: Any, batch_size: int | None,
+                         steps: int | None):
+        if split:
+            if not isinstance(data, ArrayData):
+                raise ValueError("validation_split works with arrays only; pass validation_data= for datasets.")
+            return data.split(split)
+        if validation_data is None:
+            return data, None
+        vx, vy, vw = unpack(validation_data) if isinstance(validation_data, (tuple, list)) else (validation_data, None, None)
+        return data, make_data(vx, vy, vw, batch_size, self.compiled.device, steps)
+
+    def _fit_header(self, data, val) -> str:
+        samples = f"{data.num_samples:,} samples, " if isinstance(data, ArrayData) else ""
+        validation = f", validating on {val.num_samples:,}" if isinstance(val, ArrayData) else ""
+        return f"Training '{self.name}' on {samples}{len(data)} steps per epoch{validation} · {self.compiled.describe()}"
+
+    def _check_labels(self, data, pred: Any) -> None:
+        """All labels vs the model's outputs ``pred`` on the first samples, once before training."""
+        config = self.compiled
+        y = data.y if isinstance(data, ArrayData) else data.first_labels()
+        if y is None:
+            return
+        for loss, target, p, name in zip(config.losses, config.as_list(y), config.as_list(pred), config.output_names):
+            if torch.is_tensor(p):
+                check_labels(loss, target, tuple(p.shape), f"output '{name}'")
+
+    def _train_epoch(self, data, epoch: int, shuffle: bool, callbacks: CallbackList, bar: ProgressBar) -> dict[str, float]:
+        config = self.compiled
+        steps = len(data)
+        batch_events = callbacks.wants_batch_events
+        self.train()
+        config.reset_metrics()
+        callbacks.on_epoch_begin(epoch, {})
+        tracker = RunningLogs(config.device)
+        bar.start(epoch)
+        for step, batch in enumerate(data.batches(epoch, shuffle, self._shuffle_seed or 0)):
+            if batch_events:
+                callbacks.on_train_batch_begin(step, {})
+            tracker.add(self.train_step(keras_batch(batch)), batch_size_of(batch), step)
+            if batch_events:
+                callbacks.on_train_batch_end(step, read_logs(config, tracker))
+            if bar.due() or tracker.on_host:
+                self._stop_on_nan(tracker, epoch, steps)
+                bar.update(step + 1, lambda: read_logs(config, tracker))
+            if self.stop_training:
+                break
+        self._stop_on_nan(tracker, epoch, steps)
+        return read_logs(config, tracker)
+
+    def _stop_on_nan(self, tracker: RunningLogs, epoch: int, steps: int) -> None:
+        bad = tracker.first_bad_step()
+        if bad >= 0 and not self.stop_training:
+            raise nan_error(self.optimizer.learning_rate if self.optimizer is not None else None, epoch, bad, steps)
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, x: Data = None, y: Data = None, batch_size: int | None = None, verbose: int | str = "auto",
+                 sample_weight: Any = None, steps: int | None = None, callbacks: list[Callback] | None = None,
+                 return_dict: bool = False) -> Any:
+        """Loss and metrics on the given data: a scalar without metrics, else a list (a dict with
+        ``return_dict``)."""
+        config = self._require_compiled("evaluate")
+        data = make_data(x, y, sample_weight, batch_size, config.device, steps)
+        self._check_labels(data, run.prepare(self, config, data.example(), training=False))
+        callback_list = CallbackList(callbacks or [], model=self, steps=len(data), verbose=resolve_verbose(verbose))
+        bar = ProgressBar(verbose, None, len(data))
+        logs = self._evaluate_batches(data, callbacks=callback_list, bar=bar)
+        bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
+        return keras_result(logs, return_dict)
+
+    def _evaluate_batches(self, data, prefix: str = "", callbacks: CallbackList | None = None,
+                          bar: ProgressBar | None = None) -> dict[str, float]:
+        config = self.compiled
+        callbacks = callbacks or CallbackList([])
+        config.reset_metrics()
+        tracker = RunningLogs(config.device)
+        callbacks.on_test_begin({})
+        if bar is not None:
+            bar.start(None, "Evaluate")
+        with evaluating(self), torch.inference_mode():
+            for step, batch in enumerate(data.batches()):
+                callbacks.on_test_batch_begin(step, {})
+                tracker.add(self.test_step(keras_batch(batch)), batch_size_of(batch), step)
+                callbacks.on_test_batch_end(step, read_logs(config, tracker) if callbacks.wants_batch_events else {})
+                if bar is not None:
+                    bar.update(step + 1, lambda: read_logs(config, tracker))
+        logs = read_logs(config, tracker, prefix)
+        callbacks.on_test_end(logs)
+        return logs
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x: Data, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
+                callbacks: list[Callback] | None = None) -> Any:
+        """Outputs for every sample as numpy arrays (a list/dict for several outputs)."""
+        device = self.compiled.device if self.compiled is not None else _parameter_device(self)
+        data = make_data(x, None, None, batch_size, device, steps)
+        if self.compiled is not None:
+            run.prepare(self, self.compiled, data.example(), training=False)
+        else:
+            run.place(self, device)
+        callback_list = CallbackList(callbacks or [], model=self, steps=len(data), verbose=resolve_verbose(verbose))
+        outputs = []
+        callback_list.on_predict_begin({})
+        with evaluating(self), torch.inference_mode():
+            for step, batch in enumerate(data.batches()):
+                callback_list.on_predict_batch_begin(step, {})
+                outputs.append(self.predict_step(keras_batch(batch)))
+                callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end({})
+        return concat_to_numpy(outputs)
+
+    # ------------------------------------------------------------------ one batch
+    def train_on_batch(self, x: Data, y: Data = None, sample_weight: Any = None, class_weight: dict | None = None,
+                       return_dict: bool = False) -> Any:
+        """One training step on exactly the given batch; returns the loss (and metrics)."""
+        config = self._require_compiled("train_on_batch")
+        data = make_data(x, y, sample_weight, 10**12, config.device, None, class_weight)
+        run.prepare(self, config, data.example(), training=True)
+        self.train()
+        config.reset_metrics()
+        step_logs = self.train_step(keras_batch(next(data.batches())))
+        return keras_result(to_float_logs(step_logs, config), return_dict)
+
+    def test_on_batch(self, x: Data, y: Data = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """Loss (and metrics) on exactly the given batch, without training."""
+        config = self._require_compiled("test_on_batch")
+        data = make_data(x, y, sample_weight, 10**12, config.device)
+        run.prepare(self, config, data.example(), training=False)
+        config.reset_metrics()
+        with evaluating(self), torch.inference_mode():
+            step_logs = self.test_step(keras_batch(next(data.batches())))
+        return keras_result(to_float_logs(step_logs, config), return_dict)
+
+    def predict_on_batch(self, x: Data) -> np.ndarray:
+        """Outputs for exactly the given batch, as numpy."""
+        return self.predict(x, batch_size=10**12, verbose=0)
+
+
+def _parameter_device(model: torch.nn.Module) -> torch.device:
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
+
+
+__all__ = ["Trainer"]
