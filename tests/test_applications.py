@@ -31,7 +31,7 @@ def forward(model, x):
 @pytest.mark.parametrize("name", model_names())
 def test_registered_model_builds_runs_and_matches_its_metadata(name):
     info = get_model_info(name)
-    model = info.builder()
+    model = info.builder(weights=None)
     assert model.count_params() == info.params
     classes = 10 if info.family in ("lenet", "resnet_cifar") else 1000
     x = torch.rand(2, info.input_channels, info.test_size, info.test_size)
@@ -60,18 +60,18 @@ def test_keras_table_counts_are_the_registered_ones(name, count):
 def test_course_counts_and_variants():
     assert LeNet5().count_params() == 61_706
     assert AlexNet().count_params() == 60_965_224
-    torchvision_resnet50 = ResNet50(conv_bias=False, stride_in_1x1=False, bn_epsilon=1e-5)
+    torchvision_resnet50 = ResNet50(weights=None, conv_bias=False, stride_in_1x1=False, bn_epsilon=1e-5)
     assert sum(p.numel() for p in torchvision_resnet50.parameters()) == 25_557_032  # torchvision's figure
     assert sum(p.numel() for p in GoogLeNet().parameters()) == 13_004_888  # "about 13.0M" with both auxiliaries
     assert sum(p.numel() for p in GoogLeNet(aux_logits=False).parameters()) == 6_624_904
-    assert sum(p.numel() for p in InceptionV3(bn_scale=True, aux_logits=True).parameters()) == 27_161_264
+    assert sum(p.numel() for p in InceptionV3(weights=None, bn_scale=True, aux_logits=True).parameters()) == 27_161_264
 
 
 def test_include_top_false_pooling_and_input_shape():
-    model = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(96, 96, 3))
+    model = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(96, 96, 3), weights=None)
     assert model.count_params() == 218_544
     assert model(torch.rand(3, 96, 96, 3)).shape == (3, 256)  # user layout in, pooled features out
-    fmap = MobileNet(alpha=0.25, include_top=False)(torch.rand(1, 64, 64, 3))
+    fmap = MobileNet(alpha=0.25, include_top=False, weights=None)(torch.rand(1, 64, 64, 3))
     assert fmap.shape == (1, 2, 2, 256)  # channels-last feature map, like Keras
     with pytest.raises(ValueError, match="include_top=False"):
         model.reset_classifier(3)

@@ -28,7 +28,7 @@ PEOPLE_MIN_IMAGES = 70  # the 7 people of scikit-learn's fetch_lfw_people(min_fa
 
 def test_real_keras_mobilenet_loads_every_tensor():
     path = require_data(*WEIGHTS)
-    model = MobileNet(alpha=0.25, include_top=False)
+    model = MobileNet(alpha=0.25, include_top=False, weights=None)
     pairs = load_keras_h5(model, path)
     with h5py.File(path) as f:
         with_weights = [n.decode() for n in f.attrs["layer_names"] if len(f[n.decode()].attrs["weight_names"])]
@@ -37,9 +37,9 @@ def test_real_keras_mobilenet_loads_every_tensor():
     assert sorted(pairs) == sorted(with_weights) and len(pairs) == 54  # every file layer used, none missing
     tensors = [k for k in model.state_dict() if not k.endswith("num_batches_tracked")]
     assert len(tensors) == 135 and model.count_params() == 218_544  # 135 arrays in the file
-    assert np.array_equal(model.conv_pw_13.weight.detach().numpy(), kernel.transpose(3, 2, 0, 1))
-    assert np.array_equal(model.conv_dw_2.weight.detach().numpy()[:, 0], depthwise[..., 0].transpose(2, 0, 1))
-    wrong = MobileNet(alpha=0.5, include_top=False)
+    assert np.array_equal(model.blocks[12].conv_pw.weight.detach().numpy(), kernel.transpose(3, 2, 0, 1))
+    assert np.array_equal(model.blocks[1].conv_dw.weight.detach().numpy()[:, 0], depthwise[..., 0].transpose(2, 0, 1))
+    wrong = MobileNet(alpha=0.5, include_top=False, weights=None)
     with pytest.raises(DataFileError, match=r"does not fit.*mismatch"):
         load_keras_h5(wrong, path)
 
@@ -73,7 +73,7 @@ def test_pretrained_features_beat_random_features_on_lfw():
     assert len(np.unique(labels)) == 7 and len(labels) == 1288
     pretrained = MobileNet(alpha=0.25, include_top=False, pooling="avg", weights=str(path))
     torch.manual_seed(0)
-    random_init = MobileNet(alpha=0.25, include_top=False, pooling="avg")
+    random_init = MobileNet(alpha=0.25, include_top=False, pooling="avg", weights=None)
     scores = {}
     for name, model in (("pretrained", pretrained), ("random", random_init)):
         feats = _features(model, images)
@@ -91,7 +91,7 @@ def test_freeze_train_head_unfreeze_fine_tune():
     rng = np.random.default_rng(0)
     x = rng.random((24, 32, 32, 3), dtype=np.float32)
     y = rng.integers(0, 3, 24)
-    base = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(32, 32, 3))
+    base = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(32, 32, 3), weights=None)
     model = Sequential([base, Dense(3, activation="softmax")])
     base.trainable = False
     assert sum(w.numel() for w in model.trainable_weights) == 256 * 3 + 3
@@ -119,4 +119,4 @@ def test_imagenet_name_finds_the_file_in_the_data_directory(monkeypatch):
     monkeypatch.setenv("GLASSNET_DATA", str(path.parent.parent))
     model = MobileNet(alpha=0.25, include_top=False, weights="imagenet", pooling="avg")
     reference = MobileNet(alpha=0.25, include_top=False, weights=str(path), pooling="avg")
-    assert torch.equal(model.conv_pw_13.weight, reference.conv_pw_13.weight)
+    assert torch.equal(model.blocks[12].conv_pw.weight, reference.blocks[12].conv_pw.weight)

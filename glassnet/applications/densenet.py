@@ -3,7 +3,7 @@
 statistics counted the parameter counts equal Keras' table (8,062,504 for DenseNet121).
 Old-style torchvision keys (``norm.1``) are renamed when loading.
 
->>> DenseNet121().count_params()
+>>> DenseNet121(weights=None).count_params()
 8062504
 """
 
@@ -19,6 +19,7 @@ from torch import nn
 
 from glassnet.applications._blocks import BoundedReLU, TorchConv2D, TorchPooling2D
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import keras_weights, register_model, torchvision_weights
 from glassnet.applications.weights import build_application
 from glassnet.layers.base import Layer
@@ -115,12 +116,12 @@ _PAPER = "Huang et al. 2017, Densely connected convolutional networks"
                 top1=0.745, top5=0.918, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(121, "9d60b8095a5708f2dcce2bca79d332c7", "30ee3e1110167f948a6b9946edeeb738",
                                  "densenet121-a639ec97.pth", (0.74434, 0.91972)))
-def DenseNet121(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
-                classes: int = 1000, classifier_activation: Any = "softmax", name: str = "densenet121",
-                bn_epsilon: float = 1.001e-5) -> DenseNetModel:
+def DenseNet121(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None,
+                pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
+                name: str = "densenet121", bn_epsilon: float = 1.001e-5) -> DenseNetModel:
     """DenseNet-121 (blocks 6-12-24-16).
 
-    >>> DenseNet121(include_top=False).count_params()
+    >>> DenseNet121(weights=None, include_top=False).count_params()
     7037504
     """
     return _densenet("DenseNet121", (6, 12, 24, 16), weights, include_top, input_shape, pooling, classes,
@@ -131,9 +132,9 @@ def DenseNet121(include_top: bool = True, weights: Any = None, input_shape: Any 
                 top1=0.759, top5=0.928, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(169, "d699b8f76981ab1b30698df4c175e90b", "b8c4d4c20dd625c148057b9ff1c1176b",
                                  "densenet169-b2777c0a.pth", (0.756, 0.92806)))
-def DenseNet169(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
-                classes: int = 1000, classifier_activation: Any = "softmax", name: str = "densenet169",
-                bn_epsilon: float = 1.001e-5) -> DenseNetModel:
+def DenseNet169(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None,
+                pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
+                name: str = "densenet169", bn_epsilon: float = 1.001e-5) -> DenseNetModel:
     """DenseNet-169 (blocks 6-12-32-32)."""
     return _densenet("DenseNet169", (6, 12, 32, 32), weights, include_top, input_shape, pooling, classes,
                      classifier_activation, name, bn_epsilon)
@@ -143,9 +144,15 @@ def DenseNet169(include_top: bool = True, weights: Any = None, input_shape: Any 
                 top1=0.770, top5=0.933, accuracy_source="Keras applications table", paper=_PAPER,
                 weights=_weights(201, "1ceb130c1ea1b78c3bf6114dbdfd8807", "c13680b51ded0fb44dff2d8f86ac8bb1",
                                  "densenet201-c1103571.pth", (0.76896, 0.93370)))
-def DenseNet201(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
-                classes: int = 1000, classifier_activation: Any = "softmax", name: str = "densenet201",
-                bn_epsilon: float = 1.001e-5) -> DenseNetModel:
+def DenseNet201(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None,
+                pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
+                name: str = "densenet201", bn_epsilon: float = 1.001e-5) -> DenseNetModel:
     """DenseNet-201 (blocks 6-12-48-32)."""
     return _densenet("DenseNet201", (6, 12, 48, 32), weights, include_top, input_shape, pooling, classes,
                      classifier_activation, name, bn_epsilon)
+
+
+# keras.applications.densenet: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(DenseNet121.info.preprocess, "DenseNet121/169/201")
+
+__all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "DenseNetModel", "preprocess_input", "decode_predictions"]

@@ -44,7 +44,7 @@ class Inception(Layer):
         return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
 
 
-class InceptionAux(Layer):
+class GoogLeNetAux(Layer):
     """Auxiliary classifier: 4x4 average pool, 1x1 conv (128), dense 1024, dropout 0.7, dense classes."""
 
     def __init__(self, classes: int, activation: Any = "softmax", **kwargs):
@@ -87,8 +87,8 @@ class GoogLeNetModel(ImageClassifier):
         self.inception5a = Inception(256, 160, 320, 32, 128, 128)
         self.inception5b = Inception(384, 192, 384, 48, 128, 128)
         with_aux = aux_logits and include_top
-        self.aux1 = InceptionAux(classes, classifier_activation) if with_aux else None
-        self.aux2 = InceptionAux(classes, classifier_activation) if with_aux else None
+        self.aux1 = GoogLeNetAux(classes, classifier_activation) if with_aux else None
+        self.aux2 = GoogLeNetAux(classes, classifier_activation) if with_aux else None
         self._init_head(include_top, pooling, classes, classifier_activation)
         self.dropout = Dropout(dropout)
         self.aux_outputs: tuple = ()

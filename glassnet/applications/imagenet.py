@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -102,7 +102,30 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple[str, str, fl
     return results
 
 
-def preprocess_for(model_name: str):
+def make_preprocess_input(mode: str, family: str = "") -> Callable[..., Any]:
+    """Keras' per-family ``preprocess_input(x, data_format=None)``: :func:`preprocess_input` with ``mode`` fixed.
+
+    Each family module (``glassnet.applications.vgg16``, ``.mobilenet``...) exposes one, as
+    ``keras.applications.<family>.preprocess_input`` does.
+
+    >>> import numpy as np
+    >>> tf_mode = make_preprocess_input('tf', 'MobileNet')
+    >>> float(tf_mode(np.zeros((1, 2, 2, 3))).min())
+    -1.0
+    """
+    if mode not in MODES:
+        raise UnknownNameError(f"Unknown preprocessing mode '{mode}'. Valid: {', '.join(MODES)}.")
+
+    def preprocess(x: Any, data_format: str | None = None) -> Any:
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    preprocess.__name__ = preprocess.__qualname__ = "preprocess_input"
+    preprocess.__doc__ = (f"Prepare 0-255 RGB images for {family or 'this model'}'s ImageNet weights: "
+                          f"``preprocess_input(x, mode='{mode}')`` (see :mod:`glassnet.applications.imagenet`).")
+    return preprocess
+
+
+def preprocess_for(model_name: str) -> Callable[..., Any]:
     """The ``preprocess_input`` of a registered model (its default weights' mode), as a function.
 
     >>> import numpy as np
@@ -110,8 +133,9 @@ def preprocess_for(model_name: str):
     -1.0
     """
     from glassnet.applications.registry import get_model_info
-    mode = get_model_info(model_name).preprocess
-    return functools.partial(preprocess_input, mode=mode)
+    info = get_model_info(model_name)
+    return make_preprocess_input(info.preprocess, info.name)
 
 
-__all__ = ["preprocess_input", "decode_predictions", "class_index", "preprocess_for", "MODES"]
+__all__ = ["preprocess_input", "decode_predictions", "class_index", "preprocess_for", "make_preprocess_input",
+           "MODES"]

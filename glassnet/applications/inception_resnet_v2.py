@@ -5,7 +5,7 @@ residual block's final 1x1 ``conv`` (with bias, no batch norm), whose output is 
 0.1, 0.2) and added. Module names follow Keras where it names layers (``mixed_5b``,
 ``block35_1``, ``conv_7b``); Keras' automatic names (``conv2d_N``) are matched by creation order.
 
->>> InceptionResNetV2().count_params()
+>>> InceptionResNetV2(weights=None).count_params()
 55873736
 """
 
@@ -19,6 +19,7 @@ from torch import nn
 
 from glassnet.applications._blocks import BasicConv2D, TorchConv2D
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import keras_weights, register_model
 from glassnet.applications.weights import build_application
 from glassnet.layers.base import Layer
@@ -122,9 +123,15 @@ class InceptionResNetV2Model(ImageClassifier):
                                       ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                        "d19885ff4a710c122648d3b5c3b684e4"), "tf"),
                 paper="Szegedy et al. 2016, Inception-v4, Inception-ResNet and the impact of residual connections")
-def InceptionResNetV2(include_top: bool = True, weights: Any = None, input_shape: Any = None,
+def InceptionResNetV2(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None,
                       pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
                       name: str = "inception_resnet_v2") -> InceptionResNetV2Model:
     """Inception-ResNet v2 with Keras' signature (299x299x3 input; at least 75x75)."""
     return build_application("InceptionResNetV2", InceptionResNetV2Model, weights, include_top, classes, input_shape,
                              pooling=pooling, classifier_activation=classifier_activation, name=name)
+
+
+# keras.applications.inception_resnet_v2: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(InceptionResNetV2.info.preprocess, "InceptionResNetV2")
+
+__all__ = ["InceptionResNetV2", "InceptionResNetV2Model", "preprocess_input", "decode_predictions"]

@@ -7,7 +7,7 @@ One implementation for both variants:
 * torchvision (``weights='torchvision'``): ``bn_scale=True``, ``aux_logits=True``,
   ``transform_input=True`` — its state dict loads with ``strict=True``.
 
->>> InceptionV3().count_params()
+>>> InceptionV3(weights=None).count_params()
 23851784
 """
 
@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from glassnet.applications._blocks import AdaptiveAvgPool2D, BasicConv2D, google_input_transform
 from glassnet.applications.base import ImageClassifier, build_submodule
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import keras_weights, register_model, torchvision_weights
 from glassnet.applications.weights import build_application
 from glassnet.layers import Dense, Dropout, Flatten
@@ -118,7 +119,7 @@ class InceptionE(_Mixed):
         return torch.cat([self.branch1x1(x), b3, d, self.branch_pool(self.avg_pool(x))], 1)
 
 
-class InceptionAux(_Mixed):
+class InceptionV3Aux(_Mixed):
     """The auxiliary classifier on Mixed_6e (training only)."""
 
     def __init__(self, classes: int, activation: Any = "softmax", bn_scale: bool = True, **kwargs):
@@ -153,7 +154,7 @@ class InceptionV3Model(ImageClassifier):
         self.Mixed_6a = InceptionB(s)
         self.Mixed_6b, self.Mixed_6c = InceptionC(128, s), InceptionC(160, s)
         self.Mixed_6d, self.Mixed_6e = InceptionC(160, s), InceptionC(192, s)
-        self.AuxLogits = InceptionAux(classes, classifier_activation, s) if aux_logits and include_top else None
+        self.AuxLogits = InceptionV3Aux(classes, classifier_activation, s) if aux_logits and include_top else None
         self.Mixed_7a, self.Mixed_7b, self.Mixed_7c = InceptionD(s), InceptionE(s), InceptionE(s)
         self._init_head(include_top, pooling, classes, classifier_activation)
         self.dropout = Dropout(dropout)
@@ -193,14 +194,21 @@ class InceptionV3Model(ImageClassifier):
                 + (torchvision_weights("inception_v3_google-0cc3c7bd.pth", 0.77294, 0.93450, bn_scale=True,
                                        aux_logits=True, transform_input=True),),
                 paper="Szegedy et al. 2015, Rethinking the Inception architecture")
-def InceptionV3(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
-                classes: int = 1000, classifier_activation: Any = "softmax", name: str = "inception_v3",
-                aux_logits: bool = False, bn_scale: bool = False, transform_input: bool = False) -> InceptionV3Model:
+def InceptionV3(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None,
+                pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
+                name: str = "inception_v3", aux_logits: bool = False, bn_scale: bool = False,
+                transform_input: bool = False) -> InceptionV3Model:
     """Inception v3 with Keras' signature (299x299x3 input; at least 75x75).
 
-    >>> InceptionV3(include_top=False).count_params()
+    >>> InceptionV3(weights=None, include_top=False).count_params()
     21802784
     """
     return build_application("InceptionV3", InceptionV3Model, weights, include_top, classes, input_shape,
                              pooling=pooling, classifier_activation=classifier_activation, name=name,
                              aux_logits=aux_logits, bn_scale=bn_scale, transform_input=transform_input)
+
+
+# keras.applications.inception_v3: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(InceptionV3.info.preprocess, "InceptionV3")
+
+__all__ = ["InceptionV3", "InceptionV3Model", "InceptionV3Aux", "preprocess_input", "decode_predictions"]

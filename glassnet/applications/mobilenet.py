@@ -1,26 +1,35 @@
-"""MobileNet v1 (Howard et al., 2017) exactly as Keras builds it, with Keras' layer names.
+"""MobileNet v1 (Howard et al., 2017) exactly as Keras builds it; also ``keras.applications.mobilenet``.
 
-``conv1``/``conv1_bn``, then 13 blocks ``conv_dw_i`` (3x3 depthwise) + ``conv_dw_i_bn`` and
-``conv_pw_i`` (1x1) + ``conv_pw_i_bn``, ReLU6 everywhere; strided blocks pad one row/column at the
-bottom/right (Keras' ``ZeroPadding2D(((0, 1), (0, 1)))``) so TensorFlow-trained weights give the
-same outputs. The head is Keras' 1x1 ``conv_preds`` convolution. Keras ``.h5`` files load by name.
+``conv1``/``conv1_bn``, then 13 :class:`MobileNetBlock` s in ``blocks`` (3x3 depthwise ``conv_dw`` +
+``conv_dw_bn``, 1x1 ``conv_pw`` + ``conv_pw_bn``), ReLU6 everywhere; strided blocks pad one row/column
+at the bottom/right (Keras' ``ZeroPadding2D(((0, 1), (0, 1)))``) so TensorFlow-trained weights give the
+same outputs. The head is Keras' 1x1 ``conv_preds`` convolution. Keras ``.h5`` files load by layer
+name (``blocks.0.conv_dw`` is Keras' ``conv_dw_1``, see ``keras_names``); ``weights='imagenet'``
+picks Keras' file for the ``alpha`` asked for.
 
->>> MobileNet().count_params()
+>>> MobileNet(weights=None).count_params()
 4253864
+>>> x = preprocess_input(np.full((1, 2, 2, 3), 255.0))  # Keras' 'tf' mode: [-1, 1]
+>>> float(x.max())
+1.0
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from glassnet.applications._blocks import BoundedReLU
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import KERAS_BASE, WeightSpec, register_model
-from glassnet.applications.weights import build_application, fetch_weights, is_weights_path, load_weights_file
+from glassnet.applications.weights import build_application
 from glassnet.layers import Dropout
+from glassnet.layers.base import Layer
 from glassnet.layers.convolutional import Conv2D, DepthwiseConv2D
 from glassnet.layers.normalization import BatchNormalization
 from glassnet.layers.pooling import GlobalAveragePooling2D
@@ -28,6 +37,32 @@ from glassnet.layers.pooling import GlobalAveragePooling2D
 # (pointwise filters, stride) of the 13 depthwise-separable blocks
 BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
           (512, 1), (1024, 2), (1024, 1))
+
+
+class MobileNetBlock(Layer):
+    """One depthwise-separable block: 3x3 depthwise conv + BN + ReLU6, then 1x1 conv + BN + ReLU6.
+
+    A strided block pads one row and column at the bottom/right first, as Keras does.
+
+    >>> from glassnet.models import Sequential
+    >>> Sequential([MobileNetBlock(16, stride=2)])(torch.zeros(1, 8, 8, 3)).shape
+    torch.Size([1, 4, 4, 16])
+    """
+
+    def __init__(self, filters: int, stride: int = 1, depth_multiplier: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.stride = stride
+        self.conv_dw = DepthwiseConv2D(3, strides=stride, padding="same" if stride == 1 else "valid",
+                                       depth_multiplier=depth_multiplier, use_bias=False)
+        self.conv_dw_bn = BatchNormalization()
+        self.conv_pw = Conv2D(filters, 1, use_bias=False)
+        self.conv_pw_bn = BatchNormalization()
+
+    def call(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride != 1:
+            x = F.pad(x, (0, 1, 0, 1))
+        x = F.relu6(self.conv_dw_bn(self.conv_dw(x)))
+        return F.relu6(self.conv_pw_bn(self.conv_pw(x)))
 
 
 class MobileNetModel(ImageClassifier):
@@ -42,14 +77,8 @@ class MobileNetModel(ImageClassifier):
         self.conv1 = Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False)
         self.conv1_bn = BatchNormalization()
         self.conv1_relu = BoundedReLU(6.0)
-        self.strides = {}
-        for i, (filters, stride) in enumerate(BLOCKS, start=1):
-            setattr(self, f"conv_dw_{i}", DepthwiseConv2D(3, strides=stride, padding="same" if stride == 1 else "valid",
-                                                          depth_multiplier=depth_multiplier, use_bias=False))
-            setattr(self, f"conv_dw_{i}_bn", BatchNormalization())
-            setattr(self, f"conv_pw_{i}", Conv2D(int(filters * alpha), 1, use_bias=False))
-            setattr(self, f"conv_pw_{i}_bn", BatchNormalization())
-            self.strides[i] = stride
+        self.blocks = nn.Sequential(*[MobileNetBlock(int(filters * alpha), stride, depth_multiplier)
+                                      for filters, stride in BLOCKS])
         self.num_features = int(1024 * alpha)
         self.include_top, self.pooling = bool(include_top), pooling
         self._init_head(False, pooling, classes, None)
@@ -61,13 +90,12 @@ class MobileNetModel(ImageClassifier):
         self._build_weights()
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv1_relu(self.conv1_bn(self.conv1(x)))
-        for i in range(1, len(BLOCKS) + 1):
-            if self.strides[i] != 1:
-                x = F.pad(x, (0, 1, 0, 1))
-            x = F.relu6(getattr(self, f"conv_dw_{i}_bn")(getattr(self, f"conv_dw_{i}")(x)))
-            x = F.relu6(getattr(self, f"conv_pw_{i}_bn")(getattr(self, f"conv_pw_{i}")(x)))
-        return x
+        return self.blocks(self.conv1_relu(self.conv1_bn(self.conv1(x))))
+
+    def keras_names(self) -> dict[str, str]:
+        """Our module paths -> the layer names in Keras' MobileNet files (``blocks.0.conv_dw`` -> ``conv_dw_1``)."""
+        return {f"blocks.{i}.{part}{suffix}": f"{part}_{i + 1}{suffix}" for i in range(len(self.blocks))
+                for part in ("conv_dw", "conv_pw") for suffix in ("", "_bn")}
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         if not self.include_top:
@@ -96,7 +124,8 @@ def _keras_mobilenet_weights() -> tuple[WeightSpec, ...]:
         for include_top, suffix in ((True, ""), (False, "_no_top")):
             filename = f"mobilenet_{_alpha_text(alpha)}_224_tf{suffix}.h5"
             specs.append(WeightSpec("imagenet", filename, KERAS_BASE + "mobilenet/" + filename, "keras_h5",
-                                    include_top, {"alpha": alpha}, "tf", sha256=known.get(filename)))
+                                    include_top, preprocess="tf", sha256=known.get(filename),
+                                    requires={"alpha": alpha, "depth_multiplier": 1}))
     return tuple(specs)
 
 
@@ -104,26 +133,20 @@ def _keras_mobilenet_weights() -> tuple[WeightSpec, ...]:
                 top1=0.665, top5=0.871, accuracy_source="Keras applications table (alpha=1.0; later Keras docs: 0.704/0.895)",
                 weights=_keras_mobilenet_weights(), paper="Howard et al. 2017, MobileNets")
 def MobileNet(input_shape: Any = None, alpha: float = 1.0, depth_multiplier: int = 1, dropout: float = 1e-3,
-              include_top: bool = True, weights: Any = None, pooling: str | None = None, classes: int = 1000,
+              include_top: bool = True, weights: Any = "imagenet", pooling: str | None = None, classes: int = 1000,
               classifier_activation: Any = "softmax", name: str | None = None) -> MobileNetModel:
     """MobileNet v1 with Keras' signature (``alpha`` width multiplier, ``depth_multiplier``).
 
-    >>> MobileNet(alpha=0.25, include_top=False).count_params()
+    ``weights='imagenet'`` (the default, as in Keras) loads Keras' file for ``alpha`` 0.25, 0.5, 0.75 or 1.0.
+
+    >>> MobileNet(alpha=0.25, include_top=False, weights=None).count_params()
     218544
     """
-    arch = dict(alpha=alpha, depth_multiplier=depth_multiplier, dropout=dropout, pooling=pooling,
-                classifier_activation=classifier_activation, name=name)
-    if weights is None or is_weights_path(weights):
-        return build_application("MobileNet", MobileNetModel, weights, include_top, classes, input_shape, **arch)
-    # a named set: Keras publishes one file per alpha (and with/without the top)
-    matching = [w for w in MobileNet.info.weights if w.name == weights and w.include_top == include_top
-                and w.builder_args.get("alpha") == alpha]
-    if not matching or depth_multiplier != 1:
-        raise ValueError(f"No '{weights}' MobileNet weights for alpha={alpha}, depth_multiplier={depth_multiplier}: "
-                         "Keras publishes alpha 0.25, 0.5, 0.75 and 1.0 with depth_multiplier=1.")
-    model = build_application("MobileNet", MobileNetModel, None, include_top, 1000 if include_top else classes,
-                              input_shape, **arch)
-    load_weights_file(model, fetch_weights(matching[0], MobileNet.info), "keras_h5")
-    if include_top and classes != 1000:
-        model.reset_classifier(classes)
-    return model
+    return build_application("MobileNet", MobileNetModel, weights, include_top, classes, input_shape, alpha=alpha,
+                             depth_multiplier=depth_multiplier, dropout=dropout, pooling=pooling,
+                             classifier_activation=classifier_activation, name=name)
+
+
+preprocess_input = make_preprocess_input(MobileNet.info.preprocess, "MobileNet")
+
+__all__ = ["MobileNet", "MobileNetModel", "MobileNetBlock", "preprocess_input", "decode_predictions"]

@@ -3,7 +3,11 @@ inverted residual blocks at ``features.N.conv.M``, and ``classifier.1``. Its par
 batch-norm statistics equals Keras' (3,538,984); torchvision's weights load with ``strict=True``
 (``bn_epsilon=1e-5``, set automatically by ``weights='torchvision'``; Keras uses 1e-3).
 
->>> MobileNetV2().count_params()
+``weights='imagenet'`` (the default, as in Keras) is that torchvision file, since Keras' own file is
+for Keras' layer layout: so this module's ``preprocess_input`` uses the 'torch' mode the weights
+were trained with, where ``keras.applications.mobilenet_v2`` uses 'tf'.
+
+>>> MobileNetV2(weights=None).count_params()
 3538984
 """
 
@@ -16,6 +20,7 @@ from torch import nn
 
 from glassnet.applications._blocks import BoundedReLU, TorchConv2D, make_divisible
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import register_model, torchvision_weights
 from glassnet.applications.weights import build_application
 from glassnet.layers import Dense, Dropout
@@ -96,16 +101,23 @@ class MobileNetV2Model(ImageClassifier):
 
 @register_model(family="mobilenet_v2", default_size=224, preprocess="torch", params=3_538_984, gflops=0.6015,
                 top1=0.713, top5=0.901, accuracy_source="Keras applications table",
-                weights=(torchvision_weights("mobilenet_v2-b0353104.pth", 0.71878, 0.90286, bn_epsilon=1e-5),),
+                weights=tuple(torchvision_weights("mobilenet_v2-b0353104.pth", 0.71878, 0.90286, name=name,
+                                                  bn_epsilon=1e-5) for name in ("imagenet", "torchvision")),
                 paper="Sandler et al. 2018, MobileNetV2: inverted residuals and linear bottlenecks")
-def MobileNetV2(input_shape: Any = None, alpha: float = 1.0, include_top: bool = True, weights: Any = None,
+def MobileNetV2(input_shape: Any = None, alpha: float = 1.0, include_top: bool = True, weights: Any = "imagenet",
                 pooling: str | None = None, classes: int = 1000, classifier_activation: Any = "softmax",
                 name: str | None = None, bn_epsilon: float = 1e-3) -> MobileNetV2Model:
     """MobileNetV2 with Keras' signature.
 
-    >>> MobileNetV2(alpha=0.35, include_top=False).count_params() > 0
+    >>> MobileNetV2(weights=None, alpha=0.35, include_top=False).count_params() > 0
     True
     """
     return build_application("MobileNetV2", MobileNetV2Model, weights, include_top, classes, input_shape, alpha=alpha,
                              pooling=pooling, classifier_activation=classifier_activation, name=name,
                              bn_epsilon=bn_epsilon)
+
+
+# keras.applications.mobilenet_v2: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(MobileNetV2.info.preprocess, "MobileNetV2")
+
+__all__ = ["MobileNetV2", "MobileNetV2Model", "preprocess_input", "decode_predictions"]

@@ -29,7 +29,9 @@ class WeightSpec:
 
     ``format`` is 'keras_h5' or 'torch'; ``include_top`` says whether the file
     holds the classifier; ``builder_args`` are the architecture switches the
-    file needs (e.g. torchvision's ResNets have no conv biases: ``conv_bias=False``).
+    file needs, set for the user (e.g. torchvision's ResNets have no conv biases:
+    ``conv_bias=False``); ``requires`` are the user's choices the file was trained
+    for, which select among a model's files (MobileNet publishes one per ``alpha``).
     ``md5``/``sha256`` are the official checksums; ``sha256_prefix`` is the prefix
     torchvision puts in its file names.
 
@@ -49,6 +51,15 @@ class WeightSpec:
     sha256_prefix: str | None = None
     top1: float | None = None
     top5: float | None = None
+    requires: dict = field(default_factory=dict)
+
+    def fits(self, arch: dict) -> bool:
+        """True when the user's architecture choices ``arch`` are those this file was trained for.
+
+        >>> WeightSpec('imagenet', 'a.h5', 'https://x/a.h5', 'keras_h5', requires={'alpha': 1.0}).fits({'alpha': 0.5})
+        False
+        """
+        return all(arch.get(key, value) == value for key, value in self.requires.items())
 
 
 def keras_weights(folder: str, top: tuple[str, str | None] | None, notop: tuple[str, str | None] | None,
@@ -108,13 +119,25 @@ class ModelInfo:
         """Names accepted by ``weights=`` besides a file path."""
         return sorted({w.name for w in self.weights})
 
-    def find_weights(self, name: str, include_top: bool) -> WeightSpec:
-        """The weight set called ``name`` matching ``include_top`` (torch files hold both: the top is dropped)."""
+    def find_weights(self, name: str, include_top: bool, arch: dict | None = None) -> WeightSpec:
+        """The weight set called ``name`` for the architecture choices ``arch`` (see ``WeightSpec.requires``)
+        matching ``include_top`` (torch files hold both: the top is dropped).
+
+        >>> get_model_info('MobileNet').find_weights('imagenet', False, {'alpha': 0.25}).filename
+        'mobilenet_2_5_224_tf_no_top.h5'
+        """
         candidates = [w for w in self.weights if w.name == name]
         if not candidates:
             valid = ", ".join(self.weight_names) or "none"
-            raise ValueError(f"{self.name} has no weight set named '{name}'. Known: {valid}; or pass a file path "
-                             "(.h5 Keras, .pth torchvision, .safetensors glassnet).")
+            raise ValueError(f"{self.name} has no weight set named '{name}'. Known: {valid}; or pass weights=None "
+                             "for random weights, or a file path (.h5 Keras, .pth torchvision, .safetensors glassnet).")
+        fitting = [w for w in candidates if w.fits(arch or {})]
+        if not fitting:
+            choices = sorted({", ".join(f"{k}={v}" for k, v in w.requires.items()) for w in candidates})
+            given = ", ".join(f"{k}={(arch or {}).get(k)}" for k in candidates[0].requires)
+            raise ValueError(f"{self.name} has no '{name}' weights for {given}: they exist for "
+                             f"{'; '.join(choices)}. Use one of those, or weights=None for random weights.")
+        candidates = fitting
         for spec in candidates:
             if spec.include_top == include_top or spec.format == "torch":
                 return spec

@@ -11,7 +11,14 @@ three switches, all on by default for them so parameter counts match Keras' tabl
 
 ``weights='torchvision'`` sets the torchvision values automatically.
 
->>> ResNet50().count_params()
+The rule for defaults: each builder follows the library that defines the model. Keras has
+ResNet50/101/152: they are Keras' variant with ``weights='imagenet'`` (Keras' files, 'caffe'
+preprocessing). Keras has no ResNet18/34: they are torchvision's variant (no conv biases, stride
+in the 3x3) with ``weights=None``; ``weights='torchvision'`` loads torchvision's files ('torch'
+preprocessing). This module is also ``keras.applications.resnet`` (``preprocess_input`` is the
+'caffe' mode of ResNet50/101/152's ImageNet weights).
+
+>>> ResNet50(weights=None).count_params()
 25636712
 """
 
@@ -25,6 +32,7 @@ from torch import nn
 
 from glassnet.applications._blocks import TorchConv2D, TorchPooling2D
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import keras_weights, register_model, torchvision_weights
 from glassnet.applications.weights import build_application
 from glassnet.layers.base import Layer
@@ -170,7 +178,7 @@ def ResNet34(include_top: bool = True, weights: Any = None, input_shape: Any = N
                    classifier_activation, name, conv_bias=conv_bias, stride_in_1x1=False, bn_epsilon=bn_epsilon)
 
 
-def ResNet50(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def ResNet50(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
              classes: int = 1000, classifier_activation: Any = "softmax", name: str = "resnet50",
              conv_bias: bool = True, stride_in_1x1: bool = True, bn_epsilon: float = 1.001e-5) -> ResNetModel:
     """ResNet-50 (bottlenecks 3-4-6-3), Keras' variant by default (25,636,712 parameters).
@@ -183,7 +191,7 @@ def ResNet50(include_top: bool = True, weights: Any = None, input_shape: Any = N
                    bn_epsilon=bn_epsilon)
 
 
-def ResNet101(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def ResNet101(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
               classes: int = 1000, classifier_activation: Any = "softmax", name: str = "resnet101",
               conv_bias: bool = True, stride_in_1x1: bool = True, bn_epsilon: float = 1.001e-5) -> ResNetModel:
     """ResNet-101 (bottlenecks 3-4-23-3), Keras' variant by default (44,707,176 parameters)."""
@@ -192,7 +200,7 @@ def ResNet101(include_top: bool = True, weights: Any = None, input_shape: Any = 
                    bn_epsilon=bn_epsilon)
 
 
-def ResNet152(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def ResNet152(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
               classes: int = 1000, classifier_activation: Any = "softmax", name: str = "resnet152",
               conv_bias: bool = True, stride_in_1x1: bool = True, bn_epsilon: float = 1.001e-5) -> ResNetModel:
     """ResNet-152 (bottlenecks 3-8-36-3), Keras' variant by default (60,419,944 parameters)."""
@@ -218,3 +226,10 @@ ResNet101 = _register_deep(ResNet101, ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf
                            "resnet101-63fe2227.pth", (0.77374, 0.93546), 44_707_176, 15.14, (0.764, 0.928))
 ResNet152 = _register_deep(ResNet152, ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
                            "resnet152-394f9c45.pth", (0.78312, 0.94046), 60_419_944, 22.56, (0.766, 0.931))
+
+
+# keras.applications.resnet: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(ResNet50.info.preprocess, "ResNet50/101/152")
+
+__all__ = ["ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "ResNetModel", "BasicBlock", "Bottleneck",
+           "preprocess_input", "decode_predictions"]

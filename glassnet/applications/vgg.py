@@ -5,7 +5,7 @@ work too) and ``classifier.0/.3/.6``: torchvision's state dicts load with ``stri
 classifier flattens in (C, H, W) order like torchvision; Keras' (H, W, C)-ordered ``fc1`` kernel
 is permuted when a Keras ``.h5`` file is loaded (``keras_flatten``).
 
->>> VGG16(include_top=False).count_params()
+>>> VGG16(weights=None, include_top=False).count_params()
 14714688
 """
 
@@ -87,11 +87,11 @@ def _vgg(name: str, weights, include_top, input_shape, pooling, classes, classif
                                        "6d6bbae143d832006294945121d1f1fc"), "caffe")
                 + (torchvision_weights("vgg16-397923af.pth", 0.71592, 0.90382),),
                 paper="Simonyan & Zisserman 2014, Very deep convolutional networks")
-def VGG16(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def VGG16(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
           classes: int = 1000, classifier_activation: Any = "softmax", name: str = "vgg16") -> VGGModel:
     """VGG16: 13 conv layers in 5 blocks, then 4096-4096-classes dense layers.
 
-    >>> VGG16(include_top=False, pooling='avg').count_params()
+    >>> VGG16(weights=None, include_top=False, pooling='avg').count_params()
     14714688
     """
     return _vgg("VGG16", weights, include_top, input_shape, pooling, classes, classifier_activation, name)
@@ -105,11 +105,11 @@ def VGG16(include_top: bool = True, weights: Any = None, input_shape: Any = None
                                        "253f8cb515780f3b799900260a226db6"), "caffe")
                 + (torchvision_weights("vgg19-dcbb9e9d.pth", 0.72376, 0.90876),),
                 paper="Simonyan & Zisserman 2014, Very deep convolutional networks")
-def VGG19(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def VGG19(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
           classes: int = 1000, classifier_activation: Any = "softmax", name: str = "vgg19") -> VGGModel:
     """VGG19: 16 conv layers in 5 blocks, then 4096-4096-classes dense layers.
 
-    >>> VGG19(include_top=False).count_params()
+    >>> VGG19(weights=None, include_top=False).count_params()
     20024384
     """
     return _vgg("VGG19", weights, include_top, input_shape, pooling, classes, classifier_activation, name)

@@ -208,8 +208,8 @@ def fetch_weights(spec: WeightSpec, info: ModelInfo | None = None, download: boo
     checksum = (f" (md5 {spec.md5})" if spec.md5 else f" (sha256 {spec.sha256})" if spec.sha256 else
                 f" (sha256 starting {spec.sha256_prefix})" if spec.sha256_prefix else "")
     raise DataFileError(f"The {what} are not on this machine and could not be downloaded ({reason}). Download "
-                        f"{spec.url}{checksum} elsewhere and place it at {target} — or set GLASSNET_DATA to a "
-                        f"folder holding weights/{spec.filename}.")
+                        f"{spec.url}{checksum} elsewhere and place it at {target} (or set GLASSNET_DATA to a "
+                        f"folder holding weights/{spec.filename}); or pass weights=None for random weights.")
 
 
 def _download(spec: WeightSpec, target: Path, timeout: float = 30.0) -> None:

@@ -2,7 +2,7 @@
 ``block2_sepconv1_bn``...). The four strided shortcut projections are ``shortcut_1..4`` (Keras
 leaves them auto-named ``conv2d_N``; they are matched by creation order when loading ``.h5``).
 
->>> Xception().count_params()
+>>> Xception(weights=None).count_params()
 22910480
 """
 
@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from glassnet.applications.base import ImageClassifier
+from glassnet.applications.imagenet import decode_predictions, make_preprocess_input
 from glassnet.applications.registry import keras_weights, register_model
 from glassnet.applications.weights import build_application
 from glassnet.layers.convolutional import Conv2D, SeparableConv2D
@@ -93,12 +94,18 @@ class XceptionModel(ImageClassifier):
                                       ("xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
                                        "b0042744bf5b25fce3cb969f33bebb97"), "tf"),
                 paper="Chollet 2017, Xception: deep learning with depthwise separable convolutions")
-def Xception(include_top: bool = True, weights: Any = None, input_shape: Any = None, pooling: str | None = None,
+def Xception(include_top: bool = True, weights: Any = "imagenet", input_shape: Any = None, pooling: str | None = None,
              classes: int = 1000, classifier_activation: Any = "softmax", name: str = "xception") -> XceptionModel:
     """Xception with Keras' signature (299x299x3 input by default, at least 71x71).
 
-    >>> Xception(include_top=False).count_params()
+    >>> Xception(weights=None, include_top=False).count_params()
     20861480
     """
     return build_application("Xception", XceptionModel, weights, include_top, classes, input_shape, pooling=pooling,
                              classifier_activation=classifier_activation, name=name)
+
+
+# keras.applications.xception: the builders, plus the preprocessing of their default ('imagenet') weights
+preprocess_input = make_preprocess_input(Xception.info.preprocess, "Xception")
+
+__all__ = ["Xception", "XceptionModel", "preprocess_input", "decode_predictions"]

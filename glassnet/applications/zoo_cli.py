@@ -41,7 +41,7 @@ def count_gflops(model: torch.nn.Module, size: int, channels: int = 3) -> float:
 def model_gflops(name: str) -> float:
     """GFLOPs of registered model ``name`` at its default configuration and input size."""
     info = get_model_info(name)
-    return count_gflops(info.builder(), info.default_size, info.input_channels)
+    return count_gflops(info.builder(weights=None), info.default_size, info.input_channels)
 
 
 def bench_model(info: ModelInfo, batch_size: int = 8, repeats: int = 3, size: int | None = None) -> dict:
@@ -53,7 +53,7 @@ def bench_model(info: ModelInfo, batch_size: int = 8, repeats: int = 3, size: in
     True
     """
     size = size or info.default_size
-    model = info.builder().eval()
+    model = info.builder(weights=None).eval()
     x = torch.rand(batch_size, info.input_channels, size, size).contiguous(memory_format=torch.channels_last)
     best = float("inf")
     with torch.inference_mode(), layout.inside_model():
