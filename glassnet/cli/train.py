@@ -3,13 +3,15 @@
 With no arguments it trains a small MLP on scikit-learn's bundled 8×8 digits
 (no download), shows a live progress bar, prints the test accuracy and writes
 ``runs/<timestamp>/`` with the model, ``history.csv``, ``metrics.json`` and a
-learning-curve PNG.
+learning-curve PNG. The run folder is created before training (a bad ``--output`` fails
+at once), and Ctrl-C saves what exists: the model as it is, the history so far.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 from enum import Enum
 from pathlib import Path
@@ -19,6 +21,7 @@ import typer
 from rich.console import Console
 
 from glassnet import optimizers
+from glassnet.errors import DataFileError
 from glassnet.io import atomic_path, atomic_write_bytes
 
 console = Console()
@@ -74,23 +77,68 @@ def write_history_csv(history: dict, path: Path) -> None:
             writer.writerow([epoch + 1, *(f"{history[k][epoch]:.6f}" for k in keys)])
 
 
+def _positive_learning_rate(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"the learning rate must be a finite number > 0, got {value}; try 1e-3.")
+    return value
+
+
+def start_run_dir(output: Path) -> Path:
+    """Create ``output/<timestamp>/`` now, before training, so a bad ``--output`` fails at once.
+
+    >>> import tempfile
+    >>> start_run_dir(Path(tempfile.mkdtemp())).is_dir()
+    True
+    """
+    if output.exists() and not output.is_dir():
+        raise DataFileError(f"--output {output} is a file, not a folder. Give a folder (it is created if missing), "
+                            "e.g. --output runs.")
+    run_dir = output / time.strftime("%Y%m%d-%H%M%S")
+    while run_dir.exists():
+        run_dir = run_dir.with_name(run_dir.name + "-1")
+    try:
+        run_dir.mkdir(parents=True)
+        probe = run_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise DataFileError(f"Cannot write the run into --output {output} ({err.strerror or err}). Give a folder you "
+                            "can write to, e.g. --output runs.") from err
+    return run_dir
+
+
+def save_run(net, history, run_dir: Path, title: str, results: dict) -> None:
+    """model.glassnet, history.csv, learning_curves.png and metrics.json in ``run_dir``."""
+    from glassnet.plots import plot_history
+
+    net.save(run_dir / "model.glassnet")
+    if history is not None and history.history:
+        write_history_csv(history.history, run_dir / "history.csv")
+        plot_history(history, run_dir / "learning_curves.png", title=title)
+    atomic_write_bytes(run_dir / "metrics.json", json.dumps(results, indent=2).encode())
+
+
 def train(
     dataset: DatasetName = typer.Option(DatasetName.digits, help="Dataset to learn (digits needs no download)."),
     model: ModelName = typer.Option(ModelName.mlp, help="mlp: Flatten-Dense(128)-Dropout-Dense; cnn: the Keras MNIST convnet."),
     epochs: int = typer.Option(50, min=1, help="Passes over the training data."),
     batch_size: int = typer.Option(32, min=1, help="Samples per gradient step."),
     optimizer: str = typer.Option("adam", help="sgd, rmsprop, adam, adamw, adagrad, adadelta or nadam."),
-    learning_rate: float = typer.Option(1e-3, help="Step size of the optimizer."),
+    learning_rate: float = typer.Option(1e-3, callback=_positive_learning_rate, help="Step size of the optimizer."),
     validation_split: float = typer.Option(0.2, min=0.0, max=0.9, help="Fraction of training data held out as the dev set."),
     seed: int = typer.Option(0, help="Random seed, for a reproducible run."),
     output: Path = typer.Option(Path("runs"), help="Folder in which runs/<timestamp>/ is created."),
     verbose: int = typer.Option(1, min=0, max=2, help="0 silent, 1 progress bar, 2 one line per epoch."),
 ) -> None:
-    from glassnet.plots import plot_history
     from glassnet.utils import set_random_seed
 
-    set_random_seed(seed)
-    (x_train, y_train), (x_test, y_test), names = load_dataset(dataset.value)
+    run_dir = start_run_dir(output)  # before anything slow: a bad --output fails now, not after training
+    try:
+        set_random_seed(seed)
+        (x_train, y_train), (x_test, y_test), names = load_dataset(dataset.value)
+    except BaseException:
+        _remove_empty(run_dir)
+        raise
     net = build_model(model.value, x_train.shape[1:], len(names))
     opt = optimizers.get(optimizer)
     opt.learning_rate = learning_rate
@@ -98,18 +146,26 @@ def train(
     console.print(f"[bold]glassnet train[/] · {dataset.value}: {len(x_train):,} train / {len(x_test):,} test "
                   f"images of {x_train.shape[1:]} · {len(names)} classes · model {model.value} "
                   f"({net.count_params():,} parameters)")
-    history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                      validation_split=validation_split or 0.0, verbose=verbose)
+    title = f"{model.value} on {dataset.value}"
+    results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "parameters": net.count_params()}
+    try:
+        history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
+                          validation_split=validation_split or 0.0, verbose=verbose)
+    except KeyboardInterrupt:
+        history = getattr(net, "history", None)
+        done = len(history.epoch) if history is not None else 0
+        save_run(net, history, run_dir, title, {**results, "interrupted": True, "epochs_completed": done})
+        console.print(f"\n[bold yellow]Interrupted after {done} of {epochs} epochs.[/] Saved the model as it is, "
+                      f"history.csv and metrics.json in {run_dir}/")
+        raise typer.Exit(130) from None
     test_loss, test_accuracy = net.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    run_dir = output / time.strftime("%Y%m%d-%H%M%S")
-    while run_dir.exists():
-        run_dir = run_dir.with_name(run_dir.name + "-1")
-    run_dir.mkdir(parents=True)
-    net.save(run_dir / "model.glassnet")
-    write_history_csv(history.history, run_dir / "history.csv")
-    plot_history(history, run_dir / "learning_curves.png", title=f"{model.value} on {dataset.value}")
-    results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "test_loss": test_loss,
-               "test_accuracy": test_accuracy, "parameters": net.count_params()}
-    atomic_write_bytes(run_dir / "metrics.json", json.dumps(results, indent=2).encode())
+    save_run(net, history, run_dir, title, {**results, "test_loss": test_loss, "test_accuracy": test_accuracy})
     console.print(f"[bold green]Test accuracy: {test_accuracy:.4f}[/] (loss {test_loss:.4f})")
     console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/")
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass

@@ -22,6 +22,7 @@ through a DataLoader with worker processes and pinned memory.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,7 +55,16 @@ def load_image(path: str | os.PathLike, image_size: tuple[int, int], color_mode:
     mode, _ = _MODES[color_mode]
     height, width = image_size
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise DataFileError(f"{path}: not a regular file (a pipe, device or folder); it cannot be an image. "
+                                "Remove it from the image folder.")
+    except OSError as err:
+        raise DataFileError(f"{path}: cannot read this file ({err.strerror or err}).") from err
+    try:
         with Image.open(path) as img:
+            if img.width * img.height > Image.MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels is over PIL's limit of "
+                                                   f"{Image.MAX_IMAGE_PIXELS:,} (a decompression bomb?)")
             img.seek(0)  # first frame of a GIF
             img = img.convert(mode)
             if crop_to_aspect_ratio:
@@ -66,7 +76,8 @@ def load_image(path: str | os.PathLike, image_size: tuple[int, int], color_mode:
             if img.size != (width, height):
                 img = img.resize((width, height), _RESAMPLE[interpolation])
             array = np.array(img, dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as err:
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
+            MemoryError) as err:
         raise DataFileError(f"{path}: cannot decode this image ({err}). Delete or replace the file.") from err
     return array[..., None] if array.ndim == 2 else array
 
@@ -83,8 +94,9 @@ def list_images(directory: Path, labels: Any = "inferred", class_names: Sequence
         if unknown:
             raise LabelError(f"class_names {sorted(unknown)} have no sub-folder in {directory} (found: {found}).")
         paths, ys = [], []
+        class_dirs = {os.path.realpath(directory / name) for name in found}
         for index, name in enumerate(names):
-            files = _walk(directory / name, follow_links)
+            files = _walk(directory / name, follow_links, class_dirs)
             paths += files
             ys += [index] * len(files)
         if not paths:
@@ -100,11 +112,35 @@ def list_images(directory: Path, labels: Any = "inferred", class_names: Sequence
     return paths, ys, list(class_names) if class_names is not None else None
 
 
-def _walk(folder: Path, follow_links: bool) -> list[Path]:
-    found = []
+def _walk(folder: Path, follow_links: bool, class_dirs: set[str] = frozenset()) -> list[Path]:
+    """Image files under ``folder``. With ``follow_links``, every real folder is visited once (a
+    symlink loop ends) and a link into another class's folder is not followed (no relabelled
+    images); entries that are not regular files (pipes, sockets) are left out. Both are warned about."""
+    found, visited, skipped = [], set(), []
+    start = os.path.realpath(folder)
     for root, dirs, files in os.walk(folder, followlinks=follow_links):
+        real = os.path.realpath(root)
+        if real in visited or (real in class_dirs and real != start):
+            skipped.append(f"{root} (a link to a folder already read)")
+            dirs[:] = []
+            continue
+        visited.add(real)
         dirs.sort()
-        found += [Path(root) / f for f in sorted(files) if f.lower().endswith(EXTENSIONS)]
+        for name in sorted(files):
+            if not name.lower().endswith(EXTENSIONS):
+                continue
+            path = Path(root) / name
+            try:
+                regular = stat.S_ISREG(os.stat(path).st_mode)
+            except OSError:
+                regular = True  # a broken link: reported by the decoder with its path
+            if regular:
+                found.append(path)
+            else:
+                skipped.append(f"{path} (not a regular file)")
+    if skipped:
+        warnings.warn(f"Skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} in {folder}: "
+                      + "; ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""), stacklevel=4)
     return found
 
 

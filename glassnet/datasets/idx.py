@@ -51,8 +51,15 @@ def parse_idx(raw: bytes, where: str = "IDX data") -> np.ndarray:
     return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
+MAX_BYTES = 4 << 30  # the largest IDX payload read_idx accepts (MNIST's biggest file holds 47 MB)
+
+
+def read_idx(path: str | os.PathLike, max_bytes: int | None = None) -> np.ndarray:
     """Read an IDX file, gzip-compressed (``.gz``) or not.
+
+    The header is read first; only the number of bytes it announces is then decompressed (at
+    most ``max_bytes``, default :data:`MAX_BYTES`), and any data beyond it is an error: a
+    gzip bomb cannot fill the memory.
 
     >>> import tempfile, pathlib, gzip
     >>> p = pathlib.Path(tempfile.mkdtemp()) / 'x.gz'
@@ -61,12 +68,30 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     [42]
     """
     path = Path(path)
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _TYPES:
+                return parse_idx(head, where=str(path))  # raises: not an IDX file
+            head += f.read(4 * head[3])
+            if len(head) < 4 + 4 * head[3]:
+                return parse_idx(head, where=str(path))  # raises: truncated header
+            shape = struct.unpack(f">{head[3]}I", head[4:])
+            expected = int(np.prod(shape, dtype=np.int64)) * _TYPES[head[2]].itemsize
+            if expected > limit:
+                raise DataFileError(f"{path} announces shape {shape} ({expected:,} bytes), over the limit of "
+                                    f"{limit:,} bytes: it is not an MNIST-style file (or was crafted). Pass "
+                                    "max_bytes= to read a genuine larger file.")
+            body = f.read(expected)
+            extra = f.read(1)
     except (EOFError, OSError, zlib.error) as err:
         raise DataFileError(f"{path} cannot be decompressed ({err}); it is truncated or corrupt. "
                             "Delete it and load again, or replace it with the official file.") from err
-    return parse_idx(raw, where=str(path))
+    if extra:
+        raise DataFileError(f"{path} holds more data than its header announces (shape {shape}): it is corrupt "
+                            "or crafted. Replace it with the official file.")
+    return parse_idx(head + body, where=str(path))
 
 
 def load_idx_dataset(subdir: str, specs: dict[str, files.RemoteFile], root=None, download: bool = True,
