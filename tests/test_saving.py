@@ -8,11 +8,10 @@ import pytest
 import torch
 
 from glassnet import errors
-from glassnet.callbacks import EarlyStopping, ReduceLROnPlateau
+from glassnet.callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from glassnet.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D,
                              Concatenate)
 from glassnet.models import Model, Sequential, load_model
-from glassnet.training import resume
 
 
 def _convnet():
@@ -179,16 +178,12 @@ def test_resume_is_bit_identical_with_dropout_and_callback_state(tmp_path):
     history = straight.fit(x, y, batch_size=8, epochs=6, callbacks=_plateau_callbacks(), verbose=0)
 
     first = _dropout_net()
-    callbacks = _plateau_callbacks()
-    first._fit_callbacks = callbacks  # fit records its callbacks for the save (until the Trainer does it)
-    first.fit(x, y, batch_size=8, epochs=2, callbacks=callbacks, verbose=0)
+    first.fit(x, y, batch_size=8, epochs=2, callbacks=_plateau_callbacks(), verbose=0)
     first.save(tmp_path / "half.glassnet")
     torch.rand(100), np.random.rand(10)  # the process that resumes has used its generators differently
 
     resumed = load_model(tmp_path / "half.glassnet")
-    fresh_callbacks = _plateau_callbacks()
-    resume.restore(resumed, fresh_callbacks, resumed._resume_state)  # what fit does before its first epoch
-    rest = resumed.fit(x, y, batch_size=8, epochs=6, initial_epoch=2, callbacks=fresh_callbacks, verbose=0)
+    rest = resumed.fit(x, y, batch_size=8, epochs=6, initial_epoch=2, callbacks=_plateau_callbacks(), verbose=0)
 
     assert len(history.epoch) == 4 and rest.epoch == [2, 3]  # stopped early at the same epoch
     assert resumed.optimizer.learning_rate == straight.optimizer.learning_rate
@@ -209,3 +204,17 @@ def test_resume_without_the_snapshot_differs(tmp_path):
     torch.manual_seed(123)
     resumed.fit(x, y, batch_size=8, epochs=4, initial_epoch=2, verbose=0)
     assert not torch.equal(straight.layers[1].weight, resumed.layers[1].weight)
+
+
+@pytest.mark.parametrize("killed_after", [1, 3])
+def test_kill_at_any_epoch_and_resume_from_its_checkpoint_is_bit_identical(tmp_path, killed_after):
+    x, y = _xy(48)
+    straight = _dropout_net()
+    checkpoint = ModelCheckpoint(str(tmp_path / "e{epoch}.glassnet"))  # last: saves after the others updated
+    straight.fit(x, y, batch_size=8, epochs=6, callbacks=[*_plateau_callbacks(), checkpoint], verbose=0)
+    resumed = load_model(tmp_path / f"e{killed_after}.glassnet")  # as if the run died after this epoch
+    resumed.fit(x, y, batch_size=8, epochs=6, initial_epoch=killed_after, verbose=0,
+                callbacks=[*_plateau_callbacks(), ModelCheckpoint(str(tmp_path / "r{epoch}.glassnet"))])
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert sorted(p.name for p in tmp_path.glob("r*")) == [f"r{e}.glassnet" for e in range(killed_after + 1, 5)]
