@@ -18,7 +18,7 @@ except ImportError:  # pytest run from inside tests/
 from glassnet.applications import MobileNet, preprocess_input
 from glassnet.applications.keras_h5 import load_keras_h5
 from glassnet.errors import DataFileError
-from glassnet.layers import Dense
+from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 
 WEIGHTS = ("weights", "mobilenet_2_5_224_tf_no_top.h5")
@@ -120,3 +120,54 @@ def test_imagenet_name_finds_the_file_in_the_data_directory(monkeypatch):
     model = MobileNet(alpha=0.25, include_top=False, weights="imagenet", pooling="avg")
     reference = MobileNet(alpha=0.25, include_top=False, weights=str(path), pooling="avg")
     assert torch.equal(model.blocks[12].conv_pw.weight, reference.blocks[12].conv_pw.weight)
+
+
+def _bn_states(model) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.state_dict().items() if "running" in k}
+
+
+def test_base_model_called_with_training_false_runs_this_call_in_inference_mode():
+    base = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(32, 32, 3), weights=None)
+    x = torch.rand(4, 32, 32, 3)
+    base.eval()
+    with torch.no_grad():
+        expected = base(x)
+    base.train()
+    stats = _bn_states(base)
+    with torch.no_grad():
+        out = base(x, training=False)
+    torch.testing.assert_close(out, expected)  # batch norm used its moving statistics
+    assert all(torch.equal(v, _bn_states(base)[k]) for k, v in stats.items())  # and did not update them
+    assert base.training and all(m.training for m in base.modules())  # the train flag is back, everywhere
+    with torch.no_grad():
+        batch_stats = base(x, training=True)
+    assert not torch.allclose(batch_stats, expected)
+    assert not torch.equal(base.conv1_bn.running_mean, stats["conv1_bn.running_mean"])
+
+
+def test_dropout_is_off_in_a_call_with_training_false():
+    model = Sequential([Dense(64, activation="relu"), Dropout(0.5)])
+    x = torch.ones(8, 16)
+    model.train()
+    first = model(x, training=False)
+    torch.testing.assert_close(model(x, training=False), first)
+    assert (model(x, training=True) == 0).any() and not (first == 0).all()
+
+
+def test_keras_fine_tuning_recipe_keeps_batch_norm_in_inference_mode_during_fit():
+    """Keras' recipe: ``x = base(inputs, training=False)`` in a functional model; after unfreezing, fit
+    updates the base's weights but its batch norms keep their moving statistics."""
+    from glassnet.layers import Input
+    from glassnet.models import Model
+    path = require_data(*WEIGHTS)  # pretrained: random weights with moving statistics give ~0 features
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, (16, 64, 64, 3)).astype(np.float32), rng.integers(0, 3, 16)
+    base = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=(64, 64, 3), weights=str(path))
+    inputs = Input(shape=(64, 64, 3))
+    outputs = Dense(3, activation="softmax")(base(inputs, training=False))
+    model = Model(inputs, outputs)
+    stats, kernel = _bn_states(base), base.conv1.weight.detach().clone()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not torch.equal(base.conv1.weight, kernel)  # the base trains...
+    assert all(torch.equal(v, _bn_states(base)[k]) for k, v in stats.items())  # ...its batch norms do not
