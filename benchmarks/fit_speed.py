@@ -43,7 +43,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("fit_workers.py")
-START, END = markers("fit_speed")
+def section_name(competitors: int) -> str:
+    """RESULTS.md section: 'fit_speed' idle, 'fit_speed_loaded' beside busy processes."""
+    return "fit_speed_loaded" if competitors else "fit_speed"
 OURS = ["glassnet", "glassnet-fp32", "glassnet-compile", "torch-bf16", "torch-fp32", "dataloader"]
 PEERS = ["lightning", "keras-tf", "keras-torch"]
 PEER_MODULES = {"lightning": "lightning", "keras-tf": "keras, tensorflow", "keras-torch": "keras"}
@@ -86,18 +88,31 @@ def busy_jiffies() -> int:
     return sum(fields[:8]) - idle
 
 
-def run_config(python: str, config: str, model: str, data: Path, epochs: int) -> dict:
-    """One configuration in a fresh process; adds the CPU cores other processes kept busy."""
+def start_competitors(count: int) -> list[subprocess.Popen]:
+    """``count`` busy pure-Python processes: the other users of a shared course server."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def run_config(python: str, config: str, model: str, data: Path, epochs: int, competitors: int = 0) -> dict:
+    """One configuration in a fresh process (beside ``competitors`` busy processes); adds the CPU
+    cores other processes kept busy."""
     env = dict(os.environ, KERAS_BACKEND="torch" if config == "keras-torch" else "tensorflow",
                TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+    busy = start_competitors(competitors)
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_busy, started = busy_jiffies(), time.perf_counter()
-    proc = subprocess.run([python, str(WORKER), config, model, str(data), str(epochs)], env=env,
-                          capture_output=True, text=True)
+    try:
+        proc = subprocess.run([python, str(WORKER), config, model, str(data), str(epochs)], env=env,
+                              capture_output=True, text=True)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     ours = (after.ru_utime + after.ru_stime) - (before_children.ru_utime + before_children.ru_stime)
     others = max(0.0, (busy_jiffies() - before_busy) / os.sysconf("SC_CLK_TCK") - ours) / wall
+    others = max(0.0, others - competitors)  # the load we added on purpose is reported separately
     lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -135,6 +150,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="interleaved runs of every configuration")
     parser.add_argument("--models", default="cnn,mlp")
     parser.add_argument("--only", default=None, help="comma-separated configurations (default: all)")
+    parser.add_argument("--competitors", type=int, default=0,
+                        help="busy processes running beside each configuration (a shared machine); "
+                             "results go to their own section")
     default_peer = ROOT / ".venv-bench" / "bin" / "python"
     parser.add_argument("--peer-python", default=str(default_peer) if default_peer.exists() else None)
     args = parser.parse_args()
@@ -148,14 +166,14 @@ def main() -> None:
             for model in args.models.split(","):
                 for config in (c for c in configs if c not in skipped):
                     python = args.peer_python if config in PEERS else sys.executable
-                    result = run_config(python, config, model, data, epochs)
+                    result = run_config(python, config, model, data, epochs, args.competitors)
                     results.setdefault((config, model), []).append(result)
                     print(f"[{repeat + 1}/{args.repeats}] {model} {config}: {_brief(result)}", flush=True)
     summary = {key: summarise(value) for key, value in results.items()}
     text = report(summary, configs, args, skipped, epochs)
     print(text)
     if not args.quick:
-        write_section("fit_speed", text)
+        write_section(section_name(args.competitors), text)
 
 
 def _brief(result: dict) -> str:
@@ -219,7 +237,10 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
     models = args.models.split(",")
     loads = [s["other_load"] for s in summary.values() if "other_load" in s]
     command = "GLASSNET_DATA=/work/shared/data .venv/bin/python benchmarks/fit_speed.py " + " ".join(sys.argv[1:])
-    lines = [START, "## fit speed: MNIST, CPU", "",
+    start, end = markers(section_name(args.competitors))
+    title = "## fit speed: MNIST, CPU" + (f", beside {args.competitors} busy process(es) (a shared machine)"
+                                          if args.competitors else "")
+    lines = [start, title, "",
              f"Command: `{command.strip()}`  ",
              f"Machine: {_cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}.  ",
@@ -227,7 +248,9 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
              f"epoch, then {epochs} timed epoch(s) × {args.repeats} interleaved run(s): epoch time is their "
              "mean ± std; peak memory is the process's peak RSS (VmHWM); test accuracy on the 10,000 MNIST test "
              "images after the last epoch. Every process ran with glassnet's malloc tuning (peers too).  ",
-             f"CPU used by other processes during the runs: at most {max(loads, default=0):.2f} cores"
+             *([f"Load added on purpose: {args.competitors} busy pure-Python process(es) beside every "
+                "configuration.  "] if args.competitors else []),
+             f"CPU used by other processes during the runs (besides that): at most {max(loads, default=0):.2f} cores"
              f"{' — **measured under load, not comparable**' if max(loads, default=0) > 0.3 else ''}.", ""]
     for model in models:
         keras = summary.get(("keras-tf", model))
@@ -241,7 +264,7 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
                 lines.append(_row(config, summary[(config, model)], keras, hand, samples))
         lines.append("")
     lines += [f"Skipped: {c} ({why})." for c, why in skipped.items()]
-    lines += ["", "Targets:", *targets(summary, models), "", NOISE_NOTE, END]
+    lines += ["", "Targets:", *targets(summary, models), "", NOISE_NOTE, end]
     return "\n".join(lines)
 
 

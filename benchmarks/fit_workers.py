@@ -48,9 +48,9 @@ def load_arrays(path: str, model: str, channels_first: bool = False) -> tuple:
 
 # ---------------------------------------------------------------------------- glassnet
 def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto", compile: bool = False):
+    import glassnet  # first, as users do: its thread defaults (glassnet/threads.py) apply before torch starts
     import torch
     torch.set_num_threads(THREADS)
-    import glassnet
     from glassnet.callbacks import Callback
     from glassnet.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
     from glassnet.optimizers import Adam

@@ -28,14 +28,15 @@ import torch
 from glassnet.callbacks.base import Callback, CallbackList, History
 from glassnet.errors import NotCompiledError
 from glassnet.modes import evaluating
-from glassnet.training import run
+from glassnet.training import resume, run
 from glassnet.training.compile_config import CompileConfig
 from glassnet.training.data import ArrayData, make_data
 from glassnet.training.loop import (RunningLogs, batch_size_of, concat_to_numpy, keras_batch, keras_result,
                                     nan_error, read_logs, to_float_logs)
 from glassnet.training.progress import ProgressBar, resolve_verbose
 from glassnet.training.steps import unpack
-from glassnet.training.validation import check_labels
+from glassnet.training.validation import (check_labels, check_last_batch, labels_checker,
+                                          validate_fit_arguments)
 
 Data = Any  # arrays, tensors, lists/dicts of them, a dataset, a DataLoader or a generator
 
@@ -151,15 +152,22 @@ class Trainer:
             validation_freq: int = 1) -> History:
         """Train for ``epochs`` epochs (Keras semantics); returns the ``History``."""
         config = self._require_compiled("fit")
+        validate_fit_arguments(epochs, initial_epoch, batch_size, steps_per_epoch, validation_split,
+                               validation_freq, validation_steps, validation_batch_size)
         data = make_data(x, y, sample_weight, batch_size, config.device, steps_per_epoch, class_weight)
         data, val = self._validation_data(data, validation_split, validation_data,
                                           validation_batch_size or batch_size, validation_steps)
         self._check_labels(data, run.prepare(self, config, data.example(), training=True))
+        if isinstance(data, ArrayData):
+            check_last_batch(self, data.num_samples, data.batch_size, data.example())
         if self._shuffle_seed is None:
             self._shuffle_seed = int(torch.randint(0, 2**31 - 1, ()).item())
         history = History()
         callback_list = CallbackList([*(callbacks or []), history], model=self, epochs=epochs, steps=len(data),
                                      verbose=resolve_verbose(verbose))
+        self._fit_callbacks = list(callbacks or [])  # their state goes into saves made during this fit
+        if initial_epoch > 0:  # continuing a loaded run: its callbacks' state and random generators
+            resume.restore(self, self._fit_callbacks, self.__dict__.pop("_resume_state", None))
         bar = ProgressBar(verbose, epochs, len(data))
         bar.header(self._fit_header(data, val))
         self.stop_training = False
@@ -194,11 +202,15 @@ class Trainer:
         return f"Training '{self.name}' on {samples}{len(data)} steps per epoch{validation} · {self.compiled.describe()}"
 
     def _check_labels(self, data, pred: Any) -> None:
-        """All labels vs the model's outputs ``pred`` on the first samples, once before training."""
+        """All labels vs the model's outputs ``pred`` on the first samples: in-memory labels at once,
+        those of a dataset or generator batch by batch, on the host, as each batch arrives."""
         config = self.compiled
         y = data.y if isinstance(data, ArrayData) else data.first_labels()
         if y is None:
             return
+        if not isinstance(data, ArrayData):
+            shapes = [tuple(p.shape) if torch.is_tensor(p) else () for p in config.as_list(pred)]
+            data.label_check = labels_checker(config.losses, config.output_names, shapes, config.as_list)
         for loss, target, p, name in zip(config.losses, config.as_list(y), config.as_list(pred), config.output_names):
             if torch.is_tensor(p):
                 check_labels(loss, target, tuple(p.shape), f"output '{name}'")
