@@ -15,6 +15,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[test]"
+	@# Graphviz's dot draws keras.utils.plot_model pictures; installed where we may (root, Debian), else a note
+	command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz) \
+		|| echo "note: graphviz not installed; plot_model tests will skip (apt-get install graphviz)"
 	touch $(STAMP)
 
 venv: $(STAMP)

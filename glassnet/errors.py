@@ -46,5 +46,14 @@ class UnsafeFileError(GlassnetError, ValueError):
     """A file tried to load something that is not plain data (e.g. a code-running pickle)."""
 
 
+class NotBuiltError(GlassnetError, ValueError):
+    """A layer or model was asked for something that exists only once it is built or called
+    (its symbolic ``input``/``output``, its shapes for ``summary``)."""
+
+
+class MissingToolError(GlassnetError, ImportError):
+    """An outside program or optional package that a feature needs is not installed."""
+
+
 class InvalidArgumentError(GlassnetError, ValueError):
     """An argument has a value that cannot work (``batch_size=0``, ``epochs=-1``, a list of lists as x...)."""

@@ -91,11 +91,28 @@ class CallbackList:
         if event not in EVENTS:
             raise AttributeError(event)
 
+        takes_index = "batch" in event or "epoch" in event  # on_epoch_end(epoch, logs), not on_train_begin(logs)
+
         def dispatch(*args, **kwargs):
+            args, kwargs = _with_logs(takes_index, args, kwargs)
             for cb in self.callbacks:
                 getattr(cb, event)(*args, **kwargs)
 
         return dispatch
+
+
+def _with_logs(takes_index: bool, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The event's arguments with ``logs`` a dict, never None (Keras passes ``{}`` when it has none).
+
+    >>> _with_logs(True, (3,), {})
+    ((3, {}), {})
+    """
+    position = 1 if takes_index else 0
+    if "logs" in kwargs:
+        return args, {**kwargs, "logs": {} if kwargs["logs"] is None else kwargs["logs"]}
+    if len(args) > position:
+        return (*args[:position], {} if args[position] is None else args[position], *args[position + 1:]), kwargs
+    return (*args, {}), kwargs
 
 
 class History(Callback):

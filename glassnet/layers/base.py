@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 from typing import Any, Iterable
 
 import numpy as np
 import torch
 from torch import nn
+from torch.utils import _pytree as pytree
 
-from glassnet import activations, initializers, layout, serialization
+from glassnet import activations, initializers, layout, serialization, symbolic
 from glassnet.config import resolve_data_format
 from glassnet.errors import GlassnetError, ShapeError
 from glassnet.naming import snake_case, unique_name
@@ -101,9 +103,22 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         # plain tensors are never symbolic: skip flattening the arguments (~10 µs a call)
-        if not all(isinstance(a, torch.Tensor) for a in args) and contains_symbolic(args):
-            return symbolic_call(self, args, kwargs)
+        if not all(isinstance(a, torch.Tensor) for a in args):
+            if contains_symbolic(args):
+                return symbolic_call(self, args, kwargs)
+            args = _arrays_to_tensors(args, self)
         return super().__call__(*args, **kwargs)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of this layer's first call in a functional graph (Keras' ``layer.input``)."""
+        return symbolic.layer_input(self)
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer's first call: ``Model(model.input, layer.output)``
+        is a feature extractor."""
+        return symbolic.layer_output(self)
 
     def forward(self, *args, **kwargs):
         if not self.built:
@@ -263,6 +278,19 @@ class Layer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+def _arrays_to_tensors(args: tuple, module: nn.Module) -> tuple:
+    """NumPy arrays among ``args`` as tensors on ``module``'s device (float64 becomes float32, as
+    in Keras; integer arrays keep their dtype for Embedding and friends)."""
+    def convert(value):
+        if not isinstance(value, np.ndarray):
+            return value
+        tensor = torch.from_numpy(np.ascontiguousarray(value))
+        tensor = tensor.float() if tensor.dtype == torch.float64 else tensor
+        weight = next(itertools.chain(module.parameters(), module.buffers()), None)
+        return tensor.to(weight.device) if weight is not None else tensor
+    return tuple(pytree.tree_map(convert, list(args)))
 
 
 def _tensors(args) -> list[torch.Tensor]:

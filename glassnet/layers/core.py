@@ -12,9 +12,9 @@ from typing import Any, Iterable
 import torch
 import torch.nn.functional as F
 
-from glassnet import activations, initializers, layout
+from glassnet import activations, initializers, symbolic
 from glassnet.layers.base import Layer
-from glassnet.symbolic import Node, SymbolicTensor
+from glassnet.symbolic import SymbolicTensor
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
            "bfloat16": torch.bfloat16, "int32": torch.int32, "int64": torch.int64,
@@ -56,23 +56,18 @@ class InputLayer(Layer):
 
 def Input(shape: Iterable[int], batch_size: int | None = None, dtype: Any = None,
           name: str | None = None) -> SymbolicTensor:
-    """Declare a model input of ``shape`` (without the batch), in the user's layout.
+    """Declare a model input of ``shape`` (without the batch), in the user's layout;
+    ``None`` marks a size that may vary (sequence length, image side).
 
     >>> Input(shape=(28, 28, 1)).shape
     (None, 28, 28, 1)
+    >>> Input(shape=(None, None, 3)).shape
+    (None, None, None, 3)
     """
     if isinstance(shape, int):
         shape = (shape,)
-    shape = tuple(shape)
-    if any(s is None for s in shape):
-        raise ValueError(f"Input shape {shape} has a None dimension; glassnet needs every size except "
-                         "the batch (e.g. pad or crop sequences to one length).")
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name)
-    example = torch.zeros((1, *shape), dtype=layer.input_dtype)
-    example = layout.to_internal(example, layer.data_format, keep_integer=not layer.input_dtype.is_floating_point)
-    node = Node(layer, (), {})
-    node.outputs = SymbolicTensor(example, node)
-    return node.outputs
+    layer = InputLayer(shape=tuple(shape), batch_size=batch_size, dtype=dtype, name=name)
+    return symbolic.input_tensor(layer)
 
 
 class Dense(Layer):

@@ -15,7 +15,10 @@ from typing import Any
 import torch
 from torch.utils import _pytree as pytree
 
-from glassnet.layers.core import InputLayer
+from glassnet import serialization
+from glassnet.errors import NotBuiltError
+from glassnet.layers.base import Layer
+from glassnet.layers.core import Input, InputLayer
 from glassnet.symbolic import Node, SymbolicTensor
 
 
@@ -75,7 +78,8 @@ class Graph:
 
     @property
     def input_layers(self) -> list[InputLayer]:
-        return [t.node.layer for t in self.input_tensors]
+        """Each input's InputLayer once, in input order."""
+        return list({id(t.node.layer): t.node.layer for t in self.input_tensors}.values())
 
     @property
     def output_layers(self) -> list:
@@ -129,7 +133,7 @@ class Graph:
 
         layers, nodes = {}, []
         for node in self.nodes:
-            layers.setdefault(node.layer.name, {"class_name": type(node.layer).__name__,
+            layers.setdefault(node.layer.name, {"class_name": serialization.registered_name(type(node.layer)),
                                                 "config": node.layer.get_config()})
             nodes.append({"layer": node.layer.name,
                           "args": pytree.tree_map(ref, node.args),
@@ -143,11 +147,120 @@ class Graph:
         }
 
 
+class FeatureTap(Layer):
+    """The output (or input) of the sublayer at ``path`` inside a subclassed ``model``,
+    computed by running the model until that sublayer has run. This is what
+    ``model.get_layer(name).output`` is in a graph when the model is not functional
+    (the application models are subclassed), so feature extractors work the Keras way.
+
+    >>> import torch
+    >>> from glassnet.layers import Dense
+    >>> from glassnet.models import Sequential
+    >>> net = Sequential([Dense(3, name='hidden'), Dense(2)])
+    >>> FeatureTap(net, 'hidden')(torch.ones(1, 4)).shape
+    torch.Size([1, 3])
+    """
+
+    def __init__(self, model: torch.nn.Module, path: str, capture: str = "output", **kwargs):
+        if capture not in ("input", "output"):
+            raise ValueError(f"FeatureTap(capture={capture!r}): use 'input' or 'output'.")
+        kwargs.setdefault("name", f"{getattr(model, 'name', 'model')}_{path.replace('.', '_')}"
+                                  + ("_input" if capture == "input" else ""))
+        super().__init__(**kwargs)
+        self.model, self.path, self.capture = model, path, capture
+
+    def call(self, *args, **kwargs):
+        target = self.model.get_submodule(self.path)
+        seen: list = []
+
+        def grab(module, inputs, output=None):
+            seen.append(output if self.capture == "output" else inputs[0])
+            raise _Captured
+
+        handle = (target.register_forward_hook(grab) if self.capture == "output"
+                  else target.register_forward_pre_hook(grab))
+        try:
+            self.model(*args, **kwargs)
+        except _Captured:
+            pass
+        finally:
+            handle.remove()
+        if not seen:
+            raise NotBuiltError(f"Layer '{self.path}' did not run when model '{self.model.name}' was called, so "
+                                "its output cannot be taken here.")
+        return seen[0]
+
+
+class _Captured(Exception):
+    """Stops the tapped model once the wanted layer has run (the rest is not needed)."""
+
+
+def _declared_shape(model) -> tuple | None:
+    """The one input shape (no batch) a non-functional model declares or was built with."""
+    if getattr(model, "_batch_input_shape", None) is not None:
+        return tuple(model._batch_input_shape[1:])
+    shapes = getattr(model, "_built_input_shapes", None)
+    if shapes and len(shapes) == 1:
+        return tuple(shapes[0][1:])
+    return None
+
+
+def _called_node(model, create: bool) -> Node | None:
+    """The model's first symbolic call; with ``create``, call it on an ``Input`` of its known shape."""
+    nodes = model.__dict__.get("_glassnet_nodes")
+    if not nodes and create:
+        shape = _declared_shape(model)
+        if shape is None:
+            raise NotBuiltError(f"Model '{model.name}' has no defined input: its input shape is unknown. Call it "
+                                f"on an Input first (outputs = model(Input(shape=...))), give input_shape= to it, "
+                                "or build it (model.build((None, ...))).")
+        model(Input(shape=shape))
+        nodes = model.__dict__.get("_glassnet_nodes")
+    return nodes[0] if nodes else None
+
+
+def _unnest(tensors: list) -> Any:
+    return tensors[0] if len(tensors) == 1 else list(tensors)
+
+
+def model_inputs(model) -> list:
+    """``model.inputs``: the symbolic input tensors, as a list ([] if the model's input is unknown)."""
+    if model._graph is not None:
+        return list(model._graph.input_tensors)
+    try:
+        node = _called_node(model, create=True)
+    except NotBuiltError:
+        return []
+    return node.parents
+
+
+def model_outputs(model) -> list:
+    """``model.outputs``: the symbolic output tensors, as a list ([] if the model's input is unknown)."""
+    if model._graph is not None:
+        return list(model._graph.output_tensors)
+    try:
+        node = _called_node(model, create=True)
+    except NotBuiltError:
+        return []
+    return [t for t in pytree.tree_leaves(node.outputs) if isinstance(t, SymbolicTensor)]
+
+
+def model_input(model) -> Any:
+    """``model.input``: like :func:`model_inputs`, a lone tensor when there is one input."""
+    if model._graph is not None:
+        return _unnest(model._graph.input_tensors)
+    return _unnest(_called_node(model, create=True).parents)
+
+
+def model_output(model) -> Any:
+    """``model.output``: like :func:`model_outputs`, a lone tensor when there is one output."""
+    if model._graph is not None:
+        return _unnest(model._graph.output_tensors)
+    return _called_node(model, create=True).outputs
+
+
 def graph_from_config(config: dict, custom_objects: dict | None = None) -> tuple[Any, Any]:
     """Rebuild (inputs, outputs) symbolic tensors from :meth:`Graph.get_config`."""
-    from glassnet import serialization
-    from glassnet.layers.core import Input
-
     inputs = [Input(shape=c["shape"], batch_size=c["batch_size"], dtype=c["dtype"], name=c["name"])
               for c in config["inputs"]]
     layers = {name: serialization.get_class(spec["class_name"], custom_objects).from_config(spec["config"])

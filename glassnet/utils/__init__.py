@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from glassnet.errors import LabelError
+from glassnet.utils.plot_model import model_to_dot, plot_model
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -54,4 +55,4 @@ def set_random_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_model", "model_to_dot"]
