@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from glassnet import constraints
 from glassnet.callbacks.base import Callback, CallbackList, History
 from glassnet.errors import NotCompiledError
 from glassnet.modes import evaluating
@@ -117,6 +118,7 @@ class Trainer:
         config.optimizer.zero_grad()
         loss.backward()
         config.optimizer.step()
+        constraints.apply_all(self)  # Keras projects constrained weights right after each update
         config.update_metrics(y, y_pred, sample_weight)
         return {"loss": loss.detach()}
 
