@@ -24,7 +24,7 @@ KERAS_COUNTS = {"Xception": 22_910_480, "VGG16": 138_357_544, "VGG19": 143_667_2
 def forward(model, x):
     """Run ``model`` on internal-layout (NCHW) ``x`` in inference mode."""
     model.eval()
-    with torch.no_grad(), layout.inside_model():
+    with torch.no_grad(), layout.internal_layout():
         return model(x)
 
 
@@ -39,7 +39,7 @@ def test_registered_model_builds_runs_and_matches_its_metadata(name):
     assert out.shape == (2, classes)
     assert torch.allclose(out.sum(1), torch.ones(2), atol=1e-4)  # softmax head
     # the timm contract: body, head, named first conv and classifier
-    with torch.no_grad(), layout.inside_model():
+    with torch.no_grad(), layout.internal_layout():
         features = model.forward_features(x)
         pooled = model.forward_head(features, pre_logits=True)
     assert features.dim() == 4 and pooled.shape[0] == 2
@@ -173,6 +173,54 @@ class TVVGG16(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class TVBottleneck(nn.Module):
+    """A ResNet bottleneck in plain torch.nn: torchvision's (stride in the 3x3, no conv bias) by default;
+    ``stride_in_1x1=True, bias=True`` is Keras' ResNet50 block (``Conv2D(filters, 1, strides=stride)`` first)."""
+
+    def __init__(self, cin, width, stride, stride_in_1x1=False, bias=False, eps=1e-5):
+        super().__init__()
+        s1, s3 = (stride, 1) if stride_in_1x1 else (1, stride)
+        self.conv1 = nn.Conv2d(cin, width, 1, s1, bias=bias)
+        self.bn1 = nn.BatchNorm2d(width, eps)
+        self.conv2 = nn.Conv2d(width, width, 3, s3, 1, bias=bias)
+        self.bn2 = nn.BatchNorm2d(width, eps)
+        self.conv3 = nn.Conv2d(width, width * 4, 1, bias=bias)
+        self.bn3 = nn.BatchNorm2d(width * 4, eps)
+        self.relu = nn.ReLU()
+        self.downsample = None
+        if stride != 1 or cin != width * 4:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, width * 4, 1, stride, bias=bias),
+                                            nn.BatchNorm2d(width * 4, eps))
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+class TVResNet50(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU()
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        cin = 64
+        for i, (count, width) in enumerate(zip((3, 4, 6, 3), (64, 128, 256, 512)), start=1):
+            blocks = [TVBottleneck(cin, width, 1 if i == 1 else 2)]
+            blocks += [TVBottleneck(width * 4, width, 1) for _ in range(count - 1)]
+            setattr(self, f"layer{i}", nn.Sequential(*blocks))
+            cin = width * 4
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2048, 1000)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 def _randomize_bn(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -182,13 +230,17 @@ def _randomize_bn(module: nn.Module) -> None:
             m.bias.data.uniform_(-0.5, 0.5)
 
 
-@pytest.mark.parametrize("reference, builder, size", [(TVResNet18, ResNet18, 64), (TVVGG16, VGG16, 32)])
-def test_torchvision_state_dict_loads_strictly_and_computes_the_same(tmp_path, reference, builder, size):
+TORCHVISION_VARIANT = dict(conv_bias=False, stride_in_1x1=False, bn_epsilon=1e-5)
+
+
+@pytest.mark.parametrize("reference, builder, size, options", [(TVResNet18, ResNet18, 64, {}), (TVVGG16, VGG16, 32, {}),
+                                                               (TVResNet50, ResNet50, 64, TORCHVISION_VARIANT)])
+def test_torchvision_state_dict_loads_strictly_and_computes_the_same(tmp_path, reference, builder, size, options):
     ref = reference().eval()
     _randomize_bn(ref)
     path = tmp_path / "tv.pth"
     torch.save(ref.state_dict(), path)
-    model = builder(weights=str(path), classifier_activation=None)
+    model = builder(weights=str(path), classifier_activation=None, **options)
     assert set(model.state_dict()) == set(ref.state_dict())
     x = torch.rand(2, 3, size, size)
     with torch.no_grad():
@@ -197,6 +249,24 @@ def test_torchvision_state_dict_loads_strictly_and_computes_the_same(tmp_path, r
     # round trip: our state dict is a torchvision state dict
     again = reference()
     again.load_state_dict(model.state_dict(), strict=True)
+
+
+@pytest.mark.parametrize("variant, stride_in_1x1, bias, eps", [
+    ("torchvision", False, False, 1e-5), ("keras", True, True, 1.001e-5)])
+def test_resnet50_bottleneck_strides_where_its_reference_does(variant, stride_in_1x1, bias, eps):
+    options = TORCHVISION_VARIANT if variant == "torchvision" else {}
+    block = ResNet50(weights=None, **options).layer2[0]  # 256 -> 512 channels, stride 2, projection shortcut
+    ref = TVBottleneck(256, 128, 2, stride_in_1x1=stride_in_1x1, bias=bias, eps=eps).eval()
+    _randomize_bn(ref)
+    block.load_state_dict(ref.state_dict(), strict=True)
+    x = torch.rand(2, 256, 16, 16)
+    out = forward(block, x)
+    assert out.shape == (2, 512, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(out, ref(x), atol=1e-4, rtol=1e-4)
+        other = TVBottleneck(256, 128, 2, stride_in_1x1=not stride_in_1x1, bias=bias, eps=eps).eval()
+        other.load_state_dict(ref.state_dict())
+        assert not torch.allclose(other(x), out, atol=1e-2)  # the placement changes the result: the test can fail
 
 
 def test_mismatched_weight_files_give_clear_errors(tmp_path):

@@ -28,6 +28,7 @@ from glassnet.layers.pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
 from glassnet.models import Model
 
 from glassnet.applications._blocks import Identity
+from glassnet.modes import evaluating
 
 _POOLINGS = (None, "avg", "max")
 
@@ -70,13 +71,8 @@ class ImageClassifier(Model):
             example = torch.zeros(shape)
         else:
             example = torch.zeros(1, self.input_channels, self.build_size, self.build_size)
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad(), layout.inside_model():
-                self(example)
-        finally:
-            self.train(was_training)
+        with evaluating(self), torch.no_grad(), layout.internal_layout():
+            self(example)
         self.built = True
 
     input_channels: int = 3
@@ -129,14 +125,6 @@ class ImageClassifier(Model):
             self._init_args["classifier_activation"] = _activation_name(activation)
         return new
 
-    def output_layers(self) -> list[torch.nn.Module]:
-        """The classifier, so fit fuses its softmax into the crossentropy (a stable log-softmax).
-        Models with auxiliary classifiers add those losses themselves, on probabilities: none."""
-        has_aux = getattr(self, "aux1", None) is not None or getattr(self, "AuxLogits", None) is not None
-        if not self.include_top or has_aux or not hasattr(self.get_classifier(), "_emit_logits"):
-            return []
-        return [self.get_classifier()]
-
     def _classifier_in_features(self, old: torch.nn.Module) -> int:
         return int(old.weight.shape[1])
 
@@ -158,13 +146,8 @@ class ImageClassifier(Model):
 
 def build_submodule(module: torch.nn.Module, internal_shape: tuple) -> None:
     """Create a sublayer's weights by running zeros of ``internal_shape`` (NCHW) through it in eval mode."""
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad(), layout.inside_model():
-            module(torch.zeros(internal_shape))
-    finally:
-        module.train(was_training)
+    with evaluating(module), torch.no_grad(), layout.internal_layout():
+        module(torch.zeros(internal_shape))
 
 
 def _activation_name(activation: Any) -> Any:

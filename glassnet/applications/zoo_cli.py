@@ -33,7 +33,7 @@ def count_gflops(model: torch.nn.Module, size: int, channels: int = 3) -> float:
     0.000833
     """
     model = model.to("meta").eval()
-    with torch.no_grad(), layout.inside_model(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), layout.internal_layout(), FlopCounterMode(display=False) as counter:
         model(torch.zeros(1, channels, size, size, device="meta"))
     return counter.get_total_flops() / 1e9
 
@@ -56,7 +56,7 @@ def bench_model(info: ModelInfo, batch_size: int = 8, repeats: int = 3, size: in
     model = info.builder(weights=None).eval()
     x = torch.rand(batch_size, info.input_channels, size, size).contiguous(memory_format=torch.channels_last)
     best = float("inf")
-    with torch.inference_mode(), layout.inside_model():
+    with torch.inference_mode(), layout.internal_layout():
         model(x)  # warm-up at the timed shape: kernel selection, allocations
         for _ in range(repeats):
             start = time.perf_counter()
