@@ -14,14 +14,13 @@ except ImportError:
     from conftest import require_data
     from datasets_support import cache, session_cache  # noqa: F401
 from glassnet.datasets import image_dataset_from_directory, mnist
+from glassnet.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D, Rescaling
+from glassnet.models import Sequential
 
 N_TRAIN, N_TEST = 2000, 1000
 
 
 def _model():
-    from glassnet.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D, Rescaling
-    from glassnet.models import Sequential
-
     torch.manual_seed(0)
     model = Sequential([Input((28, 28, 1)), Rescaling(1 / 255), Conv2D(8, 3, activation="relu"), MaxPooling2D(),
                         Flatten(), Dense(10, activation="softmax")])
@@ -31,7 +30,6 @@ def _model():
 
 @pytest.mark.slow
 def test_convnet_from_png_folder_matches_array_path(tmp_path, cache):
-    pytest.importorskip("glassnet.models")
     (x_train, y_train), (x_test, y_test) = mnist.load_data(data_dir=require_data("mnist").parent, download=False)
     x_train, y_train = x_train[:N_TRAIN], y_train[:N_TRAIN]
     x_test, y_test = x_test[:N_TEST, ..., None], y_test[:N_TEST].astype(np.int64)

@@ -94,7 +94,7 @@ def test_pipeline_augment_keeps_user_layout_and_is_seeded():
 
 
 def test_augmentation_inside_a_model_is_identity_in_evaluate_predict():
-    models = pytest.importorskip("glassnet.models")
+    from glassnet import models
     from glassnet.layers import Dense, Flatten, Input
 
     model = models.Sequential([Input((8, 8, 3)), RandomFlip(seed=0), RandomRotation(0.2, seed=0), Flatten(),
