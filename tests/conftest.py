@@ -16,21 +16,24 @@ from glassnet.naming import reset_names
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _data_root() -> Path:
+def data_root() -> Path:
+    """The shared test data folder: $GLASSNET_DATA as an absolute path (a relative one is taken from the
+    working directory), else ../shared/data beside the repository."""
     env = os.environ.get("GLASSNET_DATA")
     if env:
-        return Path(env)
+        return Path(env).expanduser().resolve()
     return REPO.parent / "shared" / "data"
 
 
-if "GLASSNET_DATA" not in os.environ and _data_root().exists():
-    # the library reads GLASSNET_DATA too: point it at the shared test data
-    os.environ["GLASSNET_DATA"] = str(_data_root())
+if "GLASSNET_DATA" in os.environ or data_root().exists():
+    # Resolved once, here: the library reads GLASSNET_DATA too, also in the CLI runs of the README tests,
+    # which work in other folders, where a relative '../shared/data' would name another place.
+    os.environ["GLASSNET_DATA"] = str(data_root())
 
 
 def require_data(*relative: str) -> Path:
     """Path of a shared data file/folder; skip locally or FAIL in CI when it is missing."""
-    path = _data_root().joinpath(*relative)
+    path = data_root().joinpath(*relative)
     if not path.exists():
         message = f"test data missing: {path} (set GLASSNET_DATA to the shared data folder)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

@@ -74,8 +74,8 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
     if override is not None:
         return Path(override).expanduser()
     env = os.environ.get("GLASSNET_DATA")
-    if env:
-        return Path(env).expanduser()
+    if env:  # a relative folder is taken from the working directory, and reported as an absolute path
+        return Path(env).expanduser().resolve()
     return Path.home() / ".cache" / "glassnet" / "datasets"
 
 
