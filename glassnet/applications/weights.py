@@ -110,7 +110,10 @@ def read_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise DataFileError(f"Cannot read {path} as a PyTorch state dict ({first_line}). It is "
                             "truncated or corrupt: download it again.") from err
-    except Exception as err:  # pickle.UnpicklingError for code-running pickles
+    except Exception as err:  # pickle.UnpicklingError: a code-running pickle names a global; else corrupt
+        if "global" not in str(err).lower() and "reduce" not in str(err).lower():
+            raise DataFileError(f"Cannot read {path} as a PyTorch state dict: it is corrupt (not a valid "
+                                "weights-only pickle). Download or save it again.") from err
         raise UnsafeFileError(f"{path} is not a plain weights file: loading it would run code "
                               f"({type(err).__name__}). Use a state dict saved with torch.save(model.state_dict()).") from err
     for key in ("state_dict", "model"):
