@@ -36,8 +36,10 @@ from glassnet.config import resolve_data_format
 from glassnet.errors import GlassnetError, ShapeError
 from glassnet.naming import snake_case, unique_name
 from glassnet.symbolic import SymbolicTensor, contains_symbolic, symbolic_call
+from glassnet.variables import Variable
 
-_BASE_ARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape")
+_BASE_ARGS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
+              "activity_regularizer")
 
 
 def _record_init_args(init):
@@ -67,7 +69,20 @@ class Layer(nn.Module):
 
     Keyword arguments shared by every layer: ``name``, ``trainable``,
     ``input_shape`` / ``input_dim`` / ``batch_size`` (to declare the model's
-    input on its first layer, Keras-style).
+    input on its first layer, Keras-style), ``activity_regularizer``.
+
+    Weights: ``state_dict()`` is PyTorch's (names and layouts of ``torch.nn``:
+    a Dense ``weight`` is (units, in), a Conv2D ``weight`` (out, in, kh, kw)), so
+    torch checkpoints load unchanged. ``get_weights()`` / ``set_weights()`` speak
+    Keras: arrays in Keras' layouts (Dense kernel (in, units), Conv2D kernel
+    (kh, kw, in, out), depthwise (kh, kw, in, multiplier)), layer by layer in
+    Keras' order (BN: gamma, beta, moving mean, moving variance), so weights move
+    between Keras and glassnet code as they are.
+
+    Extra losses: ``add_loss(tensor)`` in ``call``, weight regularizers and
+    ``activity_regularizer`` show in ``layer.losses`` (a list of scalar tensors,
+    sublayers included): the terms added during the layer's last call plus the
+    weight penalties, computed fresh when read. ``fit`` adds their sum to the loss.
     """
 
     _emit_logits = False  # set by the trainer on output layers whose softmax/sigmoid it fuses into the loss
@@ -80,7 +95,8 @@ class Layer(nn.Module):
 
     def __init__(self, *, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  input_shape: Iterable[int] | None = None, input_dim: int | None = None,
-                 batch_size: int | None = None, batch_input_shape: Iterable | None = None, **unknown):
+                 batch_size: int | None = None, batch_input_shape: Iterable | None = None,
+                 activity_regularizer: Any = None, **unknown):
         if unknown:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): "
                             f"{', '.join(sorted(unknown))}.")
@@ -94,6 +110,12 @@ class Layer(nn.Module):
         self.data_format = resolve_data_format(None)
         self._weight_buffers: list[str] = []
         self._build_device: torch.device | None = None
+        self._losses: list[torch.Tensor] = []  # add_loss terms of the last call
+        self._regularizers: dict[str, Any] = {}  # weight name -> regularizer
+        self._constraints: dict[str, Any] = {}  # weight name -> constraint (see glassnet.constraints)
+        self._variable_keys: dict[int, str] = {}  # id(weight) -> name it is registered under
+        from glassnet import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -123,14 +145,21 @@ class Layer(nn.Module):
     def forward(self, *args, **kwargs):
         if not self.built:
             self._build_from(args)
+        if self._losses:
+            self._losses.clear()  # add_loss terms are those of the last call, as in Keras
         if torch.compiler.is_compiling():
-            return self.call(*args, **kwargs)
-        try:
-            return self.call(*args, **kwargs)
-        except (RuntimeError, IndexError) as err:
-            if isinstance(err, GlassnetError):
-                raise
-            raise self._explain_failure(args, err) from err
+            outputs = self.call(*args, **kwargs)
+        else:
+            try:
+                outputs = self.call(*args, **kwargs)
+            except (RuntimeError, IndexError) as err:
+                if isinstance(err, GlassnetError):
+                    raise
+                raise self._explain_failure(args, err) from err
+        if self.activity_regularizer is not None:
+            for output in _tensors([outputs]):
+                self._losses.append(self.activity_regularizer(output))
+        return outputs
 
     def build(self, input_shape) -> None:
         """Create weights for inputs of ``input_shape`` (internal layout, batch first)."""
@@ -171,26 +200,132 @@ class Layer(nn.Module):
         return self.activation(x)
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name: str, shape: Iterable[int], initializer: Any = "glorot_uniform",
-                   trainable: bool = True, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """Create, initialise and register a weight; non-trainable ones become buffers.
+    def add_weight(self, shape: Iterable[int] | None = None, initializer: Any = None, dtype: Any = None,
+                   trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                   constraint: Any = None, aggregation: str = "none", name: str | None = None) -> torch.Tensor:
+        """Create, initialise and register a weight (Keras 3's signature; returns a
+        :class:`~glassnet.variables.Variable`). Trainable weights are parameters,
+        non-trainable ones buffers (``state_dict`` entries that the optimizer leaves alone).
 
-        >>> class Bias(Layer):
+        Without ``name`` the weight is registered as 'variable' ('variable_1', ...) and
+        renamed after the attribute you assign it to (``self.w = self.add_weight(...)``
+        becomes ``w`` in ``state_dict``). glassnet's older order ``add_weight(name, shape,
+        initializer)`` works too. ``regularizer`` adds a penalty to :attr:`losses`;
+        ``constraint`` is applied after each optimizer step (Keras layout, see
+        :mod:`glassnet.constraints`).
+
+        >>> class Scale(Layer):
         ...     def build(self, shape):
-        ...         self.b = self.add_weight('b', (shape[-1],), 'zeros')
-        >>> layer = Bias(); _ = layer(torch.ones(1, 3)); layer.count_params()
-        3
+        ...         self.w = self.add_weight(shape=(shape[-1],), initializer='ones', regularizer='l2')
+        ...     def call(self, x):
+        ...         return x * self.w
+        >>> layer = Scale(); _ = layer(torch.ones(1, 3))
+        >>> list(layer.state_dict()), round(layer.losses[0].item(), 4)
+        (['w'], 0.03)
         """
-        init = initializers.get(initializer)
-        value = init(tuple(shape), dtype=dtype)
+        if isinstance(shape, str):  # glassnet's / Keras 2's order: add_weight(name, shape, initializer)
+            name, shape, initializer, dtype = shape, initializer, dtype, None
+        from glassnet import constraints, regularizers
+        from glassnet.layers.core import as_torch_dtype
+
+        if shape is None:
+            shape = ()
+        torch_dtype = as_torch_dtype(dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        value = initializers.get(initializer)(tuple(shape), dtype=torch_dtype)
         if self._build_device is not None:
             value = value.to(self._build_device)
+        key = name if name is not None else self._free_weight_name()
+        weight = Variable(value.detach(), trainable=trainable and self._trainable and value.is_floating_point())
         if trainable:
-            param = nn.Parameter(value, requires_grad=self._trainable)
-            self.register_parameter(name, param)
-            return param
-        self.register_buffer(name, value)
-        self._weight_buffers.append(name)
+            self.register_parameter(key, weight)
+        else:
+            self.register_buffer(key, weight)
+            self._weight_buffers.append(key)
+        self._variable_keys[id(weight)] = key
+        if regularizer is not None:
+            self._regularizers[key] = regularizers.get(regularizer)
+        if constraint is not None:
+            self._constraints[key] = constraints.get(constraint)
+        return weight
+
+    def _free_weight_name(self) -> str:
+        name, index = "variable", 0
+        while name in self._parameters or name in self._buffers or name in self.__dict__:
+            index += 1
+            name = f"variable_{index}"
+        return name
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        keys = self.__dict__.get("_variable_keys")
+        if keys and isinstance(value, Variable) and id(value) in keys:
+            self._rename_weight(keys.pop(id(value)), name, value)
+            return
+        super().__setattr__(name, value)
+
+    def _rename_weight(self, old: str, new: str, value: torch.Tensor) -> None:
+        """Register a weight made by add_weight under the attribute name it is assigned to."""
+        if old == new:
+            return
+        if old in self._parameters:
+            del self._parameters[old]
+            self.register_parameter(new, value)
+        else:
+            del self._buffers[old]
+            self._weight_buffers[self._weight_buffers.index(old)] = new
+            self.register_buffer(new, value)
+        for table in (self._regularizers, self._constraints):
+            if old in table:
+                table[new] = table.pop(old)
+
+    # ------------------------------------------------------------------ extra losses
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar term to the training loss (call it inside ``call``; Keras' ``add_loss``).
+
+        >>> class Penalised(Layer):
+        ...     def call(self, x):
+        ...         self.add_loss(x.abs().mean())
+        ...         return x
+        >>> layer = Penalised(); _ = layer(torch.tensor([-2.0, 4.0])); layer.losses[0].item()
+        3.0
+        """
+        self._losses.append(torch.as_tensor(loss, dtype=torch.float32) if not torch.is_tensor(loss) else loss)
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Scalar loss terms of this layer and its sublayers: ``add_loss`` and activity-regularizer
+        terms from the last call, then weight-regularizer penalties (computed now, with gradients).
+
+        >>> from glassnet.layers import Dense
+        >>> layer = Dense(1, input_dim=2, kernel_initializer='ones', kernel_regularizer='l1')
+        >>> [round(t.item(), 4) for t in layer.losses]
+        [0.02]
+        """
+        found: list[torch.Tensor] = []
+        for module in self.modules():
+            found += module.__dict__.get("_losses", ())
+            for key, regularizer in module.__dict__.get("_regularizers", {}).items():
+                found.append(regularizer(getattr(module, key)))
+        return found
+
+    def apply_constraints(self) -> int:
+        """Project constrained weights (this layer and sublayers) onto their constraints; returns how many.
+        The trainer calls it after every optimizer step (:func:`glassnet.constraints.apply_all`).
+
+        >>> from glassnet.layers import Dense
+        >>> Dense(1, input_dim=2, kernel_constraint='non_neg').apply_constraints()
+        1
+        """
+        from glassnet.constraints import apply_all
+        return apply_all(self)
+
+    def _keras_layout(self, name: str, weight: torch.Tensor) -> torch.Tensor:
+        """Weight ``name`` viewed in Keras' layout (overridden where torch's differs, e.g. Dense, Conv)."""
+        return weight
+
+    def _torch_layout(self, name: str, value: torch.Tensor) -> torch.Tensor:
+        """The inverse of :meth:`_keras_layout`: a Keras-layout value in this layer's torch layout."""
         return value
 
     @property
@@ -240,22 +375,41 @@ class Layer(nn.Module):
             self(torch.zeros((1, *self._batch_input_shape[1:])))
         return int(sum(w.numel() for w in self.weights))
 
+    def _keras_weight_entries(self) -> list[tuple[nn.Module, str, torch.Tensor]]:
+        """(module, name, weight) layer by layer, each layer's parameters then its statistics (Keras' order)."""
+        entries = []
+        for module in self.modules():
+            for name, param in module.named_parameters(recurse=False):
+                entries.append((module, name, param))
+            for name in module.__dict__.get("_weight_buffers", ()):
+                entries.append((module, name, getattr(module, name)))
+        return entries
+
     def get_weights(self) -> list[np.ndarray]:
-        """Weights as numpy arrays (PyTorch layout), in ``weights`` order."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        """Weights as numpy arrays in Keras' layouts and order (see the class docstring).
+
+        >>> from glassnet.layers import Dense
+        >>> [w.shape for w in Dense(3, input_dim=2).get_weights()]  # kernel (in, units), bias
+        [(2, 3), (3,)]
+        """
+        return [_keras_view(module, name, w).detach().cpu().numpy()
+                for module, name, w in self._keras_weight_entries()]
 
     def set_weights(self, values: list) -> None:
-        """Load numpy arrays in ``weights`` order; shapes must match."""
-        targets = self.weights
-        if len(values) != len(targets):
-            raise ShapeError(f"Layer '{self.name}' has {len(targets)} weights, got {len(values)} arrays.")
+        """Load numpy arrays in Keras' layouts and order (``get_weights``' format); shapes must match."""
+        entries = self._keras_weight_entries()
+        if len(values) != len(entries):
+            raise ShapeError(f"Layer '{self.name}' has {len(entries)} weights, got {len(values)} arrays. "
+                             "Pass the list get_weights() returns (Keras' order and layouts).")
         with torch.no_grad():
-            for target, value in zip(targets, values):
+            for (module, name, target), value in zip(entries, values):
                 value = torch.as_tensor(np.asarray(value))
-                if tuple(value.shape) != tuple(target.shape):
-                    raise ShapeError(f"Layer '{self.name}': weight of shape {tuple(target.shape)} "
-                                     f"cannot take an array of shape {tuple(value.shape)}.")
-                target.copy_(value)
+                expected = tuple(_keras_view(module, name, target).shape)
+                if tuple(value.shape) != expected:
+                    raise ShapeError(f"Layer '{getattr(module, 'name', self.name)}': weight '{name}' has Keras shape "
+                                     f"{expected} and cannot take an array of shape {tuple(value.shape)}.")
+                converted = module._torch_layout(name, value) if isinstance(module, Layer) else value
+                target.copy_(converted)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
@@ -291,6 +445,10 @@ def _arrays_to_tensors(args: tuple, module: nn.Module) -> tuple:
         weight = next(itertools.chain(module.parameters(), module.buffers()), None)
         return tensor.to(weight.device) if weight is not None else tensor
     return tuple(pytree.tree_map(convert, list(args)))
+
+
+def _keras_view(module: nn.Module, name: str, weight: torch.Tensor) -> torch.Tensor:
+    return module._keras_layout(name, weight) if isinstance(module, Layer) else weight
 
 
 def _tensors(args) -> list[torch.Tensor]:
