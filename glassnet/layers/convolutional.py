@@ -1,7 +1,9 @@
 """Convolution layers: Conv1D/2D/3D, DepthwiseConv2D, SeparableConv2D and transposed convolutions.
 
 Weights use PyTorch's layout and names — ``weight`` is (filters, in/groups, *kernel),
-``bias`` is (filters,) — so ``nn.Conv2d`` state dicts load unchanged. Images are
+``bias`` is (filters,) — so ``nn.Conv2d`` state dicts load unchanged; ``get_weights()``
+gives Keras' kernels (*kernel, in, filters) (see :func:`kernel_to_keras`).
+Regularizers and constraints take Keras' arguments (``kernel_regularizer``, ...). Images are
 NCHW inside (channels-last memory when the user passes (H, W, C)); sequences stay
 (N, steps, channels), and the 1-D layers transpose them internally.
 'same' padding follows Keras/TensorFlow: with an odd amount the extra cell goes at
@@ -21,7 +23,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from glassnet import activations, initializers, layout
+from glassnet import activations, constraints, initializers, layout, regularizers
 from glassnet.config import resolve_data_format
 from glassnet.layers._utils import (apply_padding, build_if_declared, channels_first_1d, from_channels_first_1d,
                                     normalize_padding, normalize_tuple, pad_amounts)
@@ -30,6 +32,54 @@ from glassnet.layers.base import Layer
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def kernel_to_keras(weight: torch.Tensor) -> torch.Tensor:
+    """A torch conv kernel (out, in, *k) as Keras' (*k, in, out) — a view, no copy.
+
+    Transposed convolutions map the same way: torch (in, out, *k) -> Keras (*k, out, in).
+    (``applications.keras_h5`` does the 2-D inverse on numpy arrays when reading .h5 files.)
+
+    >>> kernel_to_keras(torch.zeros(8, 3, 5, 5)).shape
+    torch.Size([5, 5, 3, 8])
+    """
+    rank = weight.dim() - 2
+    return weight.permute(*range(2, rank + 2), 1, 0)
+
+
+def kernel_from_keras(kernel: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`kernel_to_keras`: Keras (*k, in, out) -> torch (out, in, *k).
+
+    >>> kernel_from_keras(torch.zeros(5, 5, 3, 8)).shape
+    torch.Size([8, 3, 5, 5])
+    """
+    rank = kernel.dim() - 2
+    return kernel.permute(rank + 1, rank, *range(rank))
+
+
+def depthwise_to_keras(weight: torch.Tensor, multiplier: int) -> torch.Tensor:
+    """torch depthwise kernel (C·m, 1, kh, kw) -> Keras (kh, kw, C, m); channel ``c·m + j`` is (c, j).
+
+    >>> depthwise_to_keras(torch.zeros(6, 1, 3, 3), 2).shape
+    torch.Size([3, 3, 3, 2])
+    """
+    return weight.reshape(-1, multiplier, *weight.shape[2:]).permute(2, 3, 0, 1)
+
+
+def depthwise_from_keras(kernel: torch.Tensor) -> torch.Tensor:
+    """Keras depthwise kernel (kh, kw, C, m) -> torch (C·m, 1, kh, kw).
+
+    >>> depthwise_from_keras(torch.zeros(3, 3, 3, 2)).shape
+    torch.Size([6, 1, 3, 3])
+    """
+    kh, kw, c, m = kernel.shape
+    return kernel.permute(2, 3, 0, 1).reshape(c * m, 1, kh, kw)
+
+
+def _weight_options(layer: Layer, **options: Any) -> None:
+    """Store Keras' ``*_regularizer`` / ``*_constraint`` arguments on the layer (used at build)."""
+    for key, value in options.items():
+        setattr(layer, key, regularizers.get(value) if key.endswith("_regularizer") else constraints.get(value))
 
 
 def _check_rank(layer: Layer, input_shape, rank: int) -> None:
@@ -51,8 +101,11 @@ class _Conv(Layer):
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", **kwargs):
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs):
         super().__init__(**kwargs)
+        _weight_options(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         if int(filters) <= 0:
             raise ValueError(f"{type(self).__name__}(filters={filters}): filters must be a positive integer.")
         self.filters = int(filters)
@@ -83,8 +136,17 @@ class _Conv(Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}': input channels ({channels}) must be "
                              f"divisible by groups ({self.groups}).")
         shape = (self.filters, channels // self.groups, *self.kernel_size)
-        self.weight = self.add_weight("weight", shape, self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.weight = self.add_weight(shape, self.kernel_initializer, name="weight",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def _keras_layout(self, name, weight):
+        return kernel_to_keras(weight) if name == "weight" else weight
+
+    def _torch_layout(self, name, value):
+        return kernel_from_keras(value) if name == "weight" else value
 
     def call(self, inputs):
         x = channels_first_1d(inputs, self.data_format) if self.rank == 1 else inputs
@@ -163,8 +225,11 @@ class DepthwiseConv2D(Layer):
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
                  data_format: str | None = None, dilation_rate: Any = 1, activation: Any = None,
                  use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", **kwargs):
+                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs):
         super().__init__(**kwargs)
+        _weight_options(self, depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
+                        depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
         self.padding = normalize_padding(padding)
@@ -182,8 +247,16 @@ class DepthwiseConv2D(Layer):
         channels = input_shape[1]
         out = channels * self.depth_multiplier
         init = _depthwise_initializer(self.depthwise_initializer, channels, self.depth_multiplier)
-        self.weight = self.add_weight("weight", (out, 1, *self.kernel_size), init)
-        self.bias = self.add_weight("bias", (out,), self.bias_initializer) if self.use_bias else None
+        self.weight = self.add_weight((out, 1, *self.kernel_size), init, name="weight",
+                                      regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
+        self.bias = self.add_weight((out,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+
+    def _keras_layout(self, name, weight):
+        return depthwise_to_keras(weight, self.depth_multiplier) if name == "weight" else weight
+
+    def _torch_layout(self, name, value):
+        return depthwise_from_keras(value) if name == "weight" else value
 
     def call(self, inputs):
         pads = pad_amounts(inputs, self.padding, self.kernel_size, self.strides, self.dilation_rate)
@@ -209,8 +282,14 @@ class SeparableConv2D(Layer):
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, depth_multiplier: int = 1,
                  activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
-                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", **kwargs):
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 depthwise_constraint: Any = None, pointwise_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        _weight_options(self, depthwise_regularizer=depthwise_regularizer, pointwise_regularizer=pointwise_regularizer,
+                        bias_regularizer=bias_regularizer, depthwise_constraint=depthwise_constraint,
+                        pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
@@ -230,10 +309,25 @@ class SeparableConv2D(Layer):
         channels = input_shape[1]
         mid = channels * self.depth_multiplier
         init = _depthwise_initializer(self.depthwise_initializer, channels, self.depth_multiplier)
-        self.depthwise_weight = self.add_weight("depthwise_weight", (mid, 1, *self.kernel_size), init)
-        self.pointwise_weight = self.add_weight("pointwise_weight", (self.filters, mid, 1, 1),
-                                                self.pointwise_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.depthwise_weight = self.add_weight((mid, 1, *self.kernel_size), init, name="depthwise_weight",
+                                                regularizer=self.depthwise_regularizer,
+                                                constraint=self.depthwise_constraint)
+        self.pointwise_weight = self.add_weight((self.filters, mid, 1, 1), self.pointwise_initializer,
+                                                name="pointwise_weight", regularizer=self.pointwise_regularizer,
+                                                constraint=self.pointwise_constraint)
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def _keras_layout(self, name, weight):
+        if name == "depthwise_weight":
+            return depthwise_to_keras(weight, self.depth_multiplier)
+        return kernel_to_keras(weight) if name == "pointwise_weight" else weight
+
+    def _torch_layout(self, name, value):
+        if name == "depthwise_weight":
+            return depthwise_from_keras(value)
+        return kernel_from_keras(value) if name == "pointwise_weight" else value
 
     def call(self, inputs):
         pads = pad_amounts(inputs, self.padding, self.kernel_size, self.strides, self.dilation_rate)
@@ -264,8 +358,11 @@ class _ConvTranspose(Layer):
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", **kwargs):
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs):
         super().__init__(**kwargs)
+        _weight_options(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = normalize_tuple(strides, self.rank, "strides")
@@ -288,8 +385,18 @@ class _ConvTranspose(Layer):
     def build(self, input_shape) -> None:
         _check_rank(self, input_shape, self.rank)
         channels = input_shape[-1] if self.rank == 1 and self.data_format == "channels_last" else input_shape[1]
-        self.weight = self.add_weight("weight", (channels, self.filters, *self.kernel_size), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.weight = self.add_weight((channels, self.filters, *self.kernel_size), self.kernel_initializer,
+                                      name="weight", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def _keras_layout(self, name, weight):  # torch (in, filters, *k) -> Keras (*k, filters, in)
+        return kernel_to_keras(weight) if name == "weight" else weight
+
+    def _torch_layout(self, name, value):
+        return kernel_from_keras(value) if name == "weight" else value
 
     def _torch_args(self, spatial) -> tuple[list[int], list[int], list[int]]:
         """torch padding, output_padding, and the wanted output lengths (Keras sizes)."""
@@ -357,4 +464,5 @@ Convolution2DTranspose = Conv2DTranspose
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Conv1DTranspose",
            "Conv2DTranspose", "Conv3DTranspose", "Convolution1D", "Convolution2D", "Convolution3D",
-           "Convolution2DTranspose", "deconv_output_length"]
+           "Convolution2DTranspose", "deconv_output_length", "kernel_to_keras", "kernel_from_keras",
+           "depthwise_to_keras", "depthwise_from_keras"]

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import torch
 import torch.nn.functional as F
 
-from glassnet import activations, initializers, symbolic
+from glassnet import activations, constraints, initializers, regularizers, symbolic
 from glassnet.layers.base import Layer
 from glassnet.symbolic import SymbolicTensor
 
@@ -74,15 +74,21 @@ class Dense(Layer):
     """Fully connected layer: ``activation(x @ W.T + b)`` on the last axis.
 
     Weights use PyTorch's names and layout (``weight`` is (units, in)), so
-    ``nn.Linear`` state dicts load as they are.
+    ``nn.Linear`` state dicts load as they are; ``get_weights()`` gives Keras'
+    kernel (in, units). Regularizers and constraints as in Keras
+    (``kernel_regularizer='l2'``, ``kernel_constraint=max_norm(3)``, ...).
 
     >>> layer = Dense(64, input_dim=784)
     >>> layer.count_params()
     50240
+    >>> [w.shape for w in layer.get_weights()]
+    [(784, 64), (64,)]
     """
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", **kwargs):
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs):
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Dense(units={units}): units must be a positive integer.")
@@ -91,13 +97,25 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         if self._batch_input_shape is not None:
             self._build_from([torch.zeros((1, *self._batch_input_shape[1:]))])
 
     def build(self, input_shape) -> None:
         in_features = input_shape[-1]
-        self.weight = self.add_weight("weight", (self.units, in_features), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+        self.weight = self.add_weight((self.units, in_features), self.kernel_initializer, name="weight",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+
+    def _keras_layout(self, name, weight):
+        return weight.t() if name == "weight" else weight
+
+    def _torch_layout(self, name, value):
+        return value.t() if name == "weight" else value
 
     def call(self, inputs):
         return self._activate(F.linear(inputs, self.weight, self.bias))

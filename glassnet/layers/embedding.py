@@ -14,7 +14,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from glassnet import initializers
+from glassnet import constraints, initializers, regularizers
 from glassnet.layers.base import Layer
 
 _KERAS_ALIASES = {"uniform": initializers.RandomUniform, "normal": initializers.RandomNormal}
@@ -23,7 +23,8 @@ _KERAS_ALIASES = {"uniform": initializers.RandomUniform, "normal": initializers.
 class Embedding(Layer):
     """Look up row ``i`` of a (input_dim, output_dim) table for each token id ``i``.
 
-    Ids must lie in [0, input_dim). Float inputs (e.g. from a float ``Input``) are
+    ``embeddings_regularizer`` / ``embeddings_constraint`` work as in Keras (the
+    table has the same layout in Keras and torch). Ids must lie in [0, input_dim). Float inputs (e.g. from a float ``Input``) are
     cast to integers. ``mask_zero=True`` marks id 0 as padding
     (see :meth:`compute_mask`). ``input_length`` (Keras 2) is accepted and ignored.
 
@@ -36,6 +37,7 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
                  mask_zero: bool = False, input_length: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
@@ -45,7 +47,10 @@ class Embedding(Layer):
             embeddings_initializer = _KERAS_ALIASES[embeddings_initializer.lower()]()
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.mask_zero = bool(mask_zero)
-        self.weight = self.add_weight("weight", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.weight = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer, name="weight",
+                                      regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
         self.built = True
 
     def call(self, inputs):

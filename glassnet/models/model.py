@@ -209,5 +209,10 @@ class Model(Trainer, Layer):
         from glassnet.models.saving import load_weights
         load_weights(self, filepath, strict=strict)
 
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON (Keras' ``to_json``; see :mod:`glassnet.models.cloning`)."""
+        from glassnet.models.cloning import to_json
+        return to_json(self, **kwargs)
+
 
 from glassnet.models.sequential import Sequential  # noqa: E402  (Sequential subclasses Model)
