@@ -55,3 +55,17 @@ def test_explicit_fractions_and_types():
         split(np.zeros(5), np.zeros(6))
     with pytest.raises(ValueError):
         split(np.zeros(5), train=0.9, dev=0.2)
+
+
+def test_every_label_stays_with_its_sample_in_every_split():
+    x = np.arange(300) * 10  # sample i is 10 * i, labelled i % 3 and carrying its index in a frame too
+    y = np.arange(300) % 3
+    for (xs, ys) in split(x, y, seed=4):
+        np.testing.assert_array_equal(ys, (xs // 10) % 3)
+        assert list(xs) != sorted(xs)  # shuffled, yet still paired
+    frame = pd.DataFrame({"index": np.arange(300), "label": y})
+    for part in split(frame, seed=4):
+        np.testing.assert_array_equal(part["label"].to_numpy(), part["index"].to_numpy() % 3)
+    tensors = split(torch.arange(300)[:, None].float(), torch.arange(300) % 3, seed=4)
+    for xs, ys in tensors:
+        assert torch.equal(ys, xs[:, 0].long() % 3)
