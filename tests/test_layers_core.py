@@ -23,6 +23,25 @@ def test_dense_matches_linear_values_and_grads():
                                  [(layer.weight, ref.weight), (layer.bias, ref.bias)])
 
 
+def test_dense_adds_a_nonzero_bias():
+    layer = Dense(3, bias_initializer="ones")
+    x = torch.randn(4, 5)
+    layer(x)
+    with torch.no_grad():
+        layer.bias.copy_(torch.tensor([0.5, -2.0, 3.0]))
+    expected = x.numpy() @ layer.weight.detach().numpy().T + [0.5, -2.0, 3.0]  # numpy reference
+    torch.testing.assert_close(layer(x), torch.from_numpy(expected).float())
+    y = layer(x)
+    y.sum().backward()
+    torch.testing.assert_close(layer.bias.grad, torch.full((3,), 4.0))  # d(sum)/d(bias) = batch size
+    unbiased = Dense(3, use_bias=False)
+    unbiased(x)
+    assert unbiased.bias is None and unbiased.count_params() == 15
+    with torch.no_grad():
+        unbiased.weight.copy_(layer.weight)
+    torch.testing.assert_close(layer(x) - unbiased(x), torch.tensor([0.5, -2.0, 3.0]).expand(4, 3))
+
+
 def test_dense_applies_to_last_axis_of_sequences():
     layer = Dense(3)
     x = torch.randn(2, 6, 4)
