@@ -1,50 +1,98 @@
-"""Metrics with Keras names, computed on the training device.
+"""Metrics with Keras names and Keras' Metric API, computed on the training device.
+
+Every metric has Keras' methods — ``update_state(y_true, y_pred, sample_weight=None)``,
+``result()``, ``reset_state()``, ``m(y_true, y_pred)`` — and the trainer's names
+``update`` / ``reset`` (the same, plus moving the metric's state to the batch's device).
+Write your own like in Keras: subclass :class:`Metric`, create state with
+``add_variable`` (or ``add_weight``), update it with ``assign_add`` in ``update_state``
+and pass an instance to ``compile(metrics=[...])``. :class:`Mean` and :class:`Sum`
+track any value (e.g. a loss in a custom ``train_step``).
 
 The accuracies are two on-device counters; the others are torchmetrics objects.
-
 Each metric accumulates over an epoch without host synchronisation and is read
 once per progress refresh. ``'accuracy'`` picks binary, categorical or sparse
 accuracy from the loss and the shapes, as Keras does.
 
 >>> import torch
 >>> m = get('accuracy')
->>> m.update(torch.tensor([0, 1]), torch.tensor([[0.9, 0.1], [0.8, 0.2]]))
+>>> m.update_state(torch.tensor([0, 1]), torch.tensor([[0.9, 0.1], [0.8, 0.2]]))
 >>> m.result().item()
 0.5
+>>> tracker = Mean(name='loss'); tracker.update_state(2.0); tracker.update_state(4.0); float(tracker.result())
+3.0
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torchmetrics
 from torchmetrics import classification as tmc
 
-from glassnet.naming import lookup
+from glassnet import serialization
+from glassnet.naming import lookup, snake_case
+from glassnet.variables import Variable
 
 
 class Metric:
-    """Base: ``update(y_true, y_pred)`` per batch, ``result()`` as a device scalar, ``reset()``."""
+    """Base class: Keras' Metric API (see the module docstring) on top of glassnet's trainer interface.
 
-    #: True if the value is the same on softmax logits as on probabilities (arg-max based), so the
-    #: trainer can skip computing the softmax each step
+    >>> class Positives(Metric):
+    ...     def __init__(self, name='positives', **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.count = self.add_variable(shape=(), initializer='zeros', name='count')
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.count.assign_add((y_pred > 0.5).sum())
+    ...     def result(self):
+    ...         return self.count
+    >>> m = Positives(); float(m(torch.zeros(3), torch.tensor([0.2, 0.7, 0.9])))
+    2.0
+    >>> m.reset_state(); float(m.result())
+    0.0
+    """
+
+    #: True if the value is the same on softmax logits as on probabilities (arg-max based)
     accepts_logits = False
 
-    def __init__(self, name: str | None = None):
-        self.name = name or type(self).__name__.lower()
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith("glassnet"):
+            serialization.register(cls)  # your metrics load by name, like your layers
+
+    def __init__(self, name: str | None = None, dtype: Any = None):
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = dtype or "float32"
         self._metric: torchmetrics.Metric | None = None
-        self._device = torch.device("cpu")
+        self._variables: list[Variable] = []
+        self._device: torch.device | None = None
 
-    def _make(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torchmetrics.Metric:
-        raise NotImplementedError
+    # ------------------------------------------------------------------ Keras' API
+    def add_variable(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None,
+                     aggregation: str = "sum", name: str | None = None) -> Variable:
+        """A state variable (a :class:`~glassnet.variables.Variable`: ``assign``, ``assign_add``...),
+        reset to zeros by ``reset_state`` and moved to the batches' device by the trainer."""
+        variable = Variable(initializer=initializer, shape=shape, dtype=dtype or self.dtype, trainable=False,
+                            name=name)
+        if self._device is not None:
+            variable.data = variable.data.to(self._device)
+        self._variables.append(variable)
+        return variable
 
-    def _prepare(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return y_pred, y_true
+    def add_weight(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None,
+                   name: str | None = None) -> Variable:
+        """Keras 2's name for :meth:`add_variable`."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
-    def update(self, y_true: torch.Tensor, y_pred: torch.Tensor, sample_weight=None) -> None:
+    @property
+    def variables(self) -> list[Variable]:
+        """The state variables made by ``add_variable``."""
+        return list(self._variables)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Accumulate one batch (``y_pred`` are probabilities / values in the user's layout)."""
-        y_pred = y_pred.detach().float()
+        y_pred = torch.as_tensor(y_pred).detach().float()
+        y_true = torch.as_tensor(y_true)
         if self._metric is None:
             self._metric = self._make(y_true, y_pred).to(y_pred.device)
         preds, target = self._prepare(y_true, y_pred)
@@ -56,9 +104,114 @@ class Metric:
             return torch.tensor(float("nan"))
         return self._metric.compute()
 
-    def reset(self) -> None:
+    def reset_state(self) -> None:
+        """Forget everything seen: variables back to zero (as Keras does), accumulators emptied."""
+        for variable in self._variables:
+            variable.assign(torch.zeros_like(variable))
         if self._metric is not None:
             self._metric.reset()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        """``update_state(...)`` then ``result()`` (Keras' standalone use)."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    # ------------------------------------------------------------------ the trainer's interface
+    def update(self, y_true: torch.Tensor, y_pred: torch.Tensor, sample_weight: Any = None) -> None:
+        """The trainer's per-batch call: state follows the batch's device, then ``update_state``."""
+        if self._variables and self._device != y_pred.device:
+            for variable in self._variables:
+                variable.data = variable.data.to(y_pred.device)
+            self._device = y_pred.device
+        self.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def reset(self) -> None:
+        """The trainer's name for :meth:`reset_state`."""
+        self.reset_state()
+
+    def _make(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torchmetrics.Metric:
+        raise NotImplementedError(f"{type(self).__name__} must define update_state() and result() "
+                                  "(Keras' Metric API).")
+
+    def _prepare(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return y_pred, y_true
+
+    def get_config(self) -> dict:
+        """Constructor arguments (for saving)."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        """Rebuild from :meth:`get_config`'s output."""
+        return cls(**config)
+
+
+class Mean(Metric):
+    """The (weighted) mean of every value given to ``update_state(values, sample_weight=None)``.
+
+    >>> m = Mean(); m.update_state(torch.tensor([1.0, 3.0]), sample_weight=torch.tensor([1.0, 0.0]))
+    >>> float(m.result())
+    1.0
+    """
+
+    def __init__(self, name: str = "mean", dtype: Any = None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), name="total")
+        self.count = self.add_variable(shape=(), name="count")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = torch.as_tensor(values, device=self.total.device).detach().to(self.total.dtype)
+        if sample_weight is None:
+            self.total.assign_add(values.sum())
+            self.count.assign_add(float(values.numel()))
+            return
+        weight = torch.as_tensor(sample_weight, device=values.device).to(values.dtype)
+        weight = weight.reshape(weight.shape + (1,) * (values.dim() - weight.dim())).expand_as(values)
+        self.total.assign_add((values * weight).sum())
+        self.count.assign_add(weight.sum())
+
+    def result(self) -> torch.Tensor:
+        return torch.where(self.count > 0, self.total / self.count.clamp(min=1e-12), torch.zeros_like(self.total))
+
+
+class Sum(Metric):
+    """The (weighted) sum of every value given to ``update_state(values, sample_weight=None)``.
+
+    >>> m = Sum(); m.update_state([1.0, 2.0]); m.update_state(3.0); float(m.result())
+    6.0
+    """
+
+    def __init__(self, name: str = "sum", dtype: Any = None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), name="total")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = torch.as_tensor(values, device=self.total.device).detach().to(self.total.dtype)
+        if sample_weight is not None:
+            weight = torch.as_tensor(sample_weight, device=values.device).to(values.dtype)
+            values = values * weight.reshape(weight.shape + (1,) * (values.dim() - weight.dim()))
+        self.total.assign_add(values.sum())
+
+    def result(self) -> torch.Tensor:
+        return self.total.detach().clone()
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of ``fn(y_true, y_pred)`` — how a plain function works as a metric
+    (``compile(metrics=[my_fn])``).
+
+    >>> m = MeanMetricWrapper(lambda t, p: (t - p).abs(), name='l1')
+    >>> float(m(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0])))
+    1.0
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None, dtype: Any = None, **kwargs: Any):
+        super().__init__(name=name or getattr(fn, "__name__", "metric"), dtype=dtype)
+        self._fn, self._fn_kwargs = fn, kwargs
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        values = self._fn(torch.as_tensor(y_true), torch.as_tensor(y_pred), **self._fn_kwargs)
+        super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:
         return {"name": self.name}
@@ -91,8 +244,8 @@ class _MatchRate(Metric):
     def _matches(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def update(self, y_true, y_pred, sample_weight=None):
-        matches = self._matches(y_true, y_pred.detach().float())
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        matches = self._matches(torch.as_tensor(y_true), torch.as_tensor(y_pred).detach().float())
         correct = matches.sum()
         self._correct = correct if self._correct is None else self._correct + correct
         self._count += matches.numel()
@@ -102,7 +255,7 @@ class _MatchRate(Metric):
             return torch.tensor(float("nan"))
         return self._correct / self._count
 
-    def reset(self) -> None:
+    def reset_state(self) -> None:
         self._correct, self._count = None, 0
 
 
@@ -144,10 +297,11 @@ class Accuracy(Metric):
         self.loss_name = loss_name
         self._inner: Metric | None = None
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = torch.as_tensor(y_true), torch.as_tensor(y_pred)
         if self._inner is None:
             self._inner = self._choose(y_true, y_pred)
-        self._inner.update(y_true, y_pred)
+        self._inner.update_state(y_true, y_pred)
 
     @property
     def accepts_logits(self) -> bool:
@@ -161,9 +315,9 @@ class Accuracy(Metric):
     def result(self):
         return self._inner.result() if self._inner is not None else torch.tensor(float("nan"))
 
-    def reset(self):
+    def reset_state(self):
         if self._inner is not None:
-            self._inner.reset()
+            self._inner.reset_state()
 
 
 class TopKCategoricalAccuracy(Metric):
@@ -278,13 +432,18 @@ ALL: dict[str, Callable[..., Metric]] = {
 
 
 def get(identifier, loss_name: str | None = None) -> Metric:
-    """A metric from its Keras name (or the object itself).
+    """A metric from its Keras name, the object itself, a Metric class, or a function
+    ``fn(y_true, y_pred) -> per-sample values`` (averaged, as Keras does).
 
     >>> get('acc').name
     'acc'
     """
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
     cls = lookup("metric", identifier, ALL)
     if cls is Accuracy:
         return Accuracy(name=identifier, loss_name=loss_name)
