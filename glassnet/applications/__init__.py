@@ -37,6 +37,10 @@ from glassnet.applications.resnet_cifar import ResNet20, ResNet32, ResNet56
 from glassnet.applications import (densenet, imagenet_utils, inception_resnet_v2, inception_v3,  # noqa: F401
                                    mobilenet, mobilenet_v2, resnet, resnet50, vgg16, vgg19, xception)
 
-__all__ = ["LeNet5", "AlexNet", "GoogLeNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "Xception", "InceptionV3", "InceptionResNetV2", "MobileNet", "MobileNetV2", "DenseNet121", "DenseNet169", "DenseNet201",
-           "ResNet20", "ResNet32", "ResNet56",
-           "list_models", "preprocess_input", "decode_predictions", "model_names", "get_model_info", "create_model", "ModelInfo", "WeightSpec"]
+__all__ = ["LeNet5", "AlexNet", "GoogLeNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101",
+           "ResNet152", "Xception", "InceptionV3", "InceptionResNetV2", "MobileNet", "MobileNetV2", "DenseNet121",
+           "DenseNet169", "DenseNet201", "ResNet20", "ResNet32", "ResNet56",
+           "list_models", "preprocess_input", "decode_predictions", "model_names", "get_model_info", "create_model",
+           "ModelInfo", "WeightSpec",
+           "densenet", "imagenet_utils", "inception_resnet_v2", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
+           "resnet50", "vgg16", "vgg19", "xception"]

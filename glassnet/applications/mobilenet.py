@@ -130,7 +130,8 @@ def _keras_mobilenet_weights() -> tuple[WeightSpec, ...]:
 
 
 @register_model(family="mobilenet", default_size=224, preprocess="tf", params=4_253_864, gflops=1.138,
-                top1=0.665, top5=0.871, accuracy_source="Keras applications table (alpha=1.0; later Keras docs: 0.704/0.895)",
+                top1=0.665, top5=0.871,
+                accuracy_source="Keras applications table (alpha=1.0; later Keras docs: 0.704/0.895)",
                 weights=_keras_mobilenet_weights(), paper="Howard et al. 2017, MobileNets")
 def MobileNet(input_shape: Any = None, alpha: float = 1.0, depth_multiplier: int = 1, dropout: float = 1e-3,
               include_top: bool = True, weights: Any = "imagenet", pooling: str | None = None, classes: int = 1000,
