@@ -288,6 +288,27 @@ def test_malformed_rng_snapshot_fails_at_resume(saved, tmp_path):
     clear(excinfo, "random-number state")
 
 
+def test_early_stopping_best_weights_of_another_shape_fail_at_resume(tmp_path):
+    from safetensors.torch import load, save
+
+    from glassnet.callbacks import EarlyStopping
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = np.random.rand(16, 4).astype("float32"), np.arange(16) % 2
+    model.fit(x, y, epochs=2, callbacks=[EarlyStopping(monitor="loss", restore_best_weights=True)], verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    with zipfile.ZipFile(tmp_path / "m.glassnet") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    tensors = load(members["resume.safetensors"])
+    key = next(k for k in tensors if "best_weights" in k and k.endswith("weight"))
+    tensors[key] = torch.zeros(7)
+    crafted = write(tmp_path / "c.glassnet", {**members, "resume.safetensors": save(tensors)})
+    with pytest.raises(errors.DataFileError) as excinfo:
+        load_model(crafted).fit(x, y, epochs=3, initial_epoch=2, verbose=0,
+                                callbacks=[EarlyStopping(monitor="loss", restore_best_weights=True)])
+    clear(excinfo, "best weights do not fit")
+
+
 def test_symlinked_model_file_loads(saved, tmp_path):
     """A symlink to a model file is an ordinary way to name it (safe outcome: it loads)."""
     target = write(tmp_path / "real.glassnet", saved)

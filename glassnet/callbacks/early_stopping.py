@@ -14,6 +14,7 @@ import torch
 
 from glassnet.callbacks._monitor import improved, monitored_value, resolve_mode, worst
 from glassnet.callbacks.base import Callback
+from glassnet.errors import DataFileError
 
 
 class EarlyStopping(Callback):
@@ -108,5 +109,13 @@ class EarlyStopping(Callback):
         self.wait, self.best = int(state["wait"]), float(state["best"])
         self.best_epoch, self.stopped_epoch = int(state["best_epoch"]), int(state["stopped_epoch"])
         weights = state.get("best_weights")
+        if weights is not None:
+            own = self.model.state_dict() if self.model is not None else None
+            if not isinstance(weights, dict) or not all(torch.is_tensor(v) for v in weights.values()) or (
+                    own is not None and (weights.keys() != own.keys()
+                                         or any(weights[k].shape != v.shape for k, v in own.items()))):
+                raise DataFileError("EarlyStopping's saved best weights do not fit this model; the file was saved "
+                                    "from another model or edited. Resume with restore_best_weights=False, or "
+                                    "without initial_epoch.")
         self.best_weights = None if weights is None else {k: v.detach().clone() for k, v in weights.items()}
         self._resumed = True
