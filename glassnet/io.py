@@ -87,7 +87,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, mode)
+        with contextlib.suppress(OSError):  # file systems without permissions (FAT, some mounts)
+            os.chmod(tmp, mode)
         _fsync(Path(tmp))
         os.replace(tmp, target)
         _fsync(target.parent)

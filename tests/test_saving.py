@@ -95,7 +95,7 @@ def test_failed_save_leaves_the_previous_file_intact(tmp_path):
     with pytest.raises(TypeError, match="save_weights"):
         broken.save(path)
     assert path.read_bytes() == before
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.glassnet"]  # no temporary file left behind
 
 
 def test_weights_round_trip_safetensors_and_torch_state_dict(tmp_path):
