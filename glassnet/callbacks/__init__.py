@@ -11,6 +11,8 @@ from glassnet.callbacks.csv_logger import CSVLogger
 from glassnet.callbacks.early_stopping import EarlyStopping
 from glassnet.callbacks.lr import LearningRateScheduler, ReduceLROnPlateau
 from glassnet.callbacks.misc import LambdaCallback, TerminateOnNaN
+from glassnet.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "EVENTS", "EarlyStopping", "ModelCheckpoint",
-           "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "LambdaCallback"]
+           "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
+           "TensorBoard"]
