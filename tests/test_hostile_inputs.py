@@ -548,10 +548,11 @@ def _batches(bad_batch: int, bad_labels):
 
 @pytest.mark.parametrize("labels,needle", [(np.array([0, 1, 9, 0]), "range from 0 to 9"),
                                            (np.array([0.0, 0.5, 1.0, 0.0]), "fractional"),
-                                           (np.array([0, -3, 1, 0]), "range from -3")],
-                         ids=["out of range", "fractional", "negative"])
+                                           (np.array([0, -3, 1, 0]), "range from -3"),
+                                           (np.array(["cat", "dog", "cat", "dog"]), "not numbers")],
+                         ids=["out of range", "fractional", "negative", "text"])
 def test_generator_labels_checked_on_every_batch(net, labels, needle):
-    with pytest.raises(errors.LabelError) as excinfo:
+    with pytest.raises(GlassnetError) as excinfo:
         net.fit(_batches(4, labels)(), steps_per_epoch=6, epochs=1, verbose=0)
     clear(excinfo, "Batch 5", needle)
 

@@ -177,11 +177,11 @@ class IterableData:
     def _check_labels(self, y) -> None:
         """The labels of one batch, checked on the host before they reach the device (where a bad
         class index would be a device assert that kills the process)."""
-        host = pytree.tree_map(lambda t: to_tensor(t, "cpu") if isinstance(t, (np.ndarray, torch.Tensor)) else t, y)
         try:
+            host = pytree.tree_map(lambda t: to_tensor(t, "cpu") if isinstance(t, (np.ndarray, torch.Tensor)) else t, y)
             self.label_check(host)
-        except LabelError as err:
-            raise LabelError(f"Batch {self._batch_number} of the data: {err}") from None
+        except (LabelError, InvalidArgumentError, ShapeError) as err:
+            raise type(err)(f"Batch {self._batch_number} of the data: {err}") from None
 
     def _fresh_iterator(self) -> Iterator:
         if self._iterator is None or self.steps is None:
