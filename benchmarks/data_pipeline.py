@@ -88,7 +88,7 @@ def main() -> None:
     (mx, my), _ = mnist.load_data()
     (cx, cy), _ = cifar10.load_data()
     data = {"MNIST": (torch.from_numpy(mx)[..., None], torch.from_numpy(my)),
-            "CIFAR-10": (torch.from_numpy(cx), torch.from_numpy(cy))}
+            "CIFAR-10": (torch.from_numpy(cx), torch.from_numpy(cy.ravel()))}  # Keras-style (N, 1) labels -> (N,)
     rows = []
     for name, (x, y) in data.items():
         kind = "cifar" if name == "CIFAR-10" else "mnist"

@@ -32,8 +32,9 @@ def test_cifar10_counts_and_names(cifar10_arrays, cache):
     (x_train, y_train), (x_test, y_test) = cifar10_arrays
     assert x_train.shape == (50000, 32, 32, 3) and x_test.shape == (10000, 32, 32, 3)
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
-    assert np.bincount(y_train).tolist() == [5000] * 10
-    assert np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train.shape == (50000, 1) and y_test.shape == (10000, 1)  # Keras' (N, 1) labels
+    assert np.bincount(y_train.ravel()).tolist() == [5000] * 10
+    assert np.bincount(y_test.ravel()).tolist() == [1000] * 10
     mean = x_train.reshape(-1, 3).mean(0) / 255
     assert np.allclose(mean, [0.49139968, 0.48215841, 0.44653091], atol=1e-6)
     assert cifar10.class_names == ["airplane", "automobile", "bird", "cat", "deer",
@@ -67,8 +68,9 @@ def _official_batches(rng, n_per_batch=8):
 
 def _check(arrays, images, labels):
     (x_train, y_train), (x_test, y_test) = arrays
-    assert np.array_equal(x_train, np.concatenate(images[:5])) and np.array_equal(y_train, np.concatenate(labels[:5]))
-    assert np.array_equal(x_test, images[5]) and np.array_equal(y_test, labels[5])
+    assert np.array_equal(x_train, np.concatenate(images[:5]))
+    assert np.array_equal(y_train.ravel(), np.concatenate(labels[:5]))
+    assert np.array_equal(x_test, images[5]) and np.array_equal(y_test.ravel(), labels[5])
     assert x_train.flags.c_contiguous and x_train.dtype == np.uint8
 
 
@@ -78,7 +80,9 @@ def test_official_pickles_from_folder_and_tarball(tmp_path, monkeypatch, cache):
     folder.mkdir(parents=True)
     for name, raw in batches.items():
         (folder / name).write_bytes(raw)
-    _check(cifar10.load_data(data_dir=tmp_path / "extracted", download=False), images, labels)
+    keras_style = cifar10.load_data(data_dir=tmp_path / "extracted", download=False)
+    _check(keras_style, images, labels)
+    assert keras_style[0][1].shape == (len(keras_style[0][0]), 1)  # Keras' (N, 1) labels
 
     tar_root = tmp_path / "tar" / "cifar10"
     tar_root.mkdir(parents=True)
@@ -109,7 +113,7 @@ def test_cifar100_fine_and_coarse_from_folder(tmp_path, cache):
     (xf, yf), _ = cifar100.load_data("fine", data_dir=tmp_path, download=False)
     (_, yc), (xt, _) = cifar100.load_data("coarse", data_dir=tmp_path, download=False)
     assert np.array_equal(xf, x["train"]) and np.array_equal(xt, x["test"])
-    assert yf.tolist() == [99, 0, 5, 7] and yc.tolist() == [19, 0, 1, 2]
+    assert yf.tolist() == [[99], [0], [5], [7]] and yc.tolist() == [[19], [0], [1], [2]]  # (N, 1), as Keras
     assert len(cifar100.class_names) == 100 and len(cifar100.coarse_class_names) == 20
 
 
