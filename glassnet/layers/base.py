@@ -392,7 +392,7 @@ class Layer(nn.Module):
         >>> [w.shape for w in Dense(3, input_dim=2).get_weights()]  # kernel (in, units), bias
         [(2, 3), (3,)]
         """
-        return [_keras_view(module, name, w).detach().cpu().numpy()
+        return [_keras_view(module, name, w).detach().cpu().numpy().copy()  # copies, as Keras returns
                 for module, name, w in self._keras_weight_entries()]
 
     def set_weights(self, values: list) -> None:
