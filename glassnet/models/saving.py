@@ -138,13 +138,14 @@ def _read_tree(archive, name: str, where: str, budget: list[int]) -> Any:
                             "The file is corrupt; re-save the model.") from err
 
 
-def _build(config: dict, custom_objects, where: str):
-    """The model config describes, with its weights created (lazy layers built from ``input_shapes``)."""
+def _build(config: dict, custom_objects, where: str, weight_names: set[str]):
+    """The model config describes, with its weights created (lazy layers built from ``input_shapes``
+    unless constructing it already created every weight the file holds)."""
     spec = config["model"]
     try:
         model = serialization.get_class(spec["class_name"], custom_objects).from_config(
             spec["config"], **_custom(custom_objects, spec))
-        if config.get("input_shapes") and not _built(model, config):
+        if config.get("input_shapes") and not weight_names <= set(model.state_dict()):
             shapes = config["input_shapes"]
             model.build(shapes[0] if len(shapes) == 1 else shapes)
             model._built_input_shapes = shapes
@@ -165,19 +166,13 @@ def _custom(custom_objects, spec) -> dict:
     return {}
 
 
-def _built(model, config) -> bool:
-    return set(config.get("_weight_names", ())) <= set(model.state_dict()) if "_weight_names" in config else False
-
-
 def _check_sizes(config: dict, custom_objects, header: dict, where: str) -> None:
     """Build the architecture on the meta device (no memory) and compare it with the weight file's
     header before anything real is allocated: a config naming a huge layer is refused here."""
     try:
         with torch.device("meta"):
-            probe = _build(config, custom_objects, where)
-    except DataFileError:
-        raise
-    except Exception:  # a layer that cannot run on the meta device: the real build checks everything
+            probe = _build(config, custom_objects, where, set(header))
+    except Exception:  # a broken config, or a layer that cannot run on the meta device: the real build reports it
         return
     own = probe.state_dict()
     count = sum(t.numel() for t in own.values())
@@ -219,9 +214,8 @@ def load_model(filepath: str | Path, custom_objects: dict | None = None, compile
         _check_format(config, where)
         weights = archive_io.read_member(archive, "model.safetensors", where, budget)
         header = archive_io.safetensors_header(weights, f"'{where}' (model.safetensors)")
-        config["_weight_names"] = list(header)
         _check_sizes(config, custom_objects, header, where)
-        model = _build(config, custom_objects, where)
+        model = _build(config, custom_objects, where, set(header))
         load_state(model, archive_io.load_safetensors(weights, f"'{where}' (model.safetensors)"), source=where)
         del weights
         _warn_non_finite(model, where)
