@@ -81,8 +81,9 @@ def clone_model(model, input_tensors: Any = None, clone_function: Callable | Non
                                       "functional ones rebuild the graph with your layers.")
         twin = Sequential([clone_function(layer) for layer in model.layers], name=model.name)
         shapes = getattr(model, "_built_input_shapes", None)
-        if shapes:
-            twin.build(shapes[0])
+        input_shape = shapes[0] if shapes else getattr(model, "input_shape", None)
+        if input_shape is not None:
+            twin.build(input_shape)
         return twin
     return model_from_json(to_json(model), custom_objects={serialization.registered_name(type(model)): type(model)})
 
