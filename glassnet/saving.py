@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 from glassnet import serialization
 from glassnet.errors import UnknownNameError
@@ -50,6 +51,48 @@ def get_registered_object(name: str, custom_objects: dict[str, Any] | None = Non
         return None
 
 
+class _CustomObjects(dict):
+    """The dict :func:`get_custom_objects` returns: every entry written to it is registered for loading."""
+
+    def __setitem__(self, name: str, obj: Any) -> None:
+        serialization.register(obj, name=name)
+        super().__setitem__(name, obj)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, obj in dict(*args, **kwargs).items():
+            self[name] = obj
+
+
+_CUSTOM_OBJECTS = _CustomObjects()
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Keras' global custom-objects dict: ``get_custom_objects()['MyLayer'] = MyLayer`` makes saved
+    configs naming ``'MyLayer'`` load.
+
+    >>> from glassnet.layers import Layer
+    >>> class Halve(Layer):
+    ...     def call(self, x):
+    ...         return x / 2
+    >>> get_custom_objects()['Halve'] = Halve
+    >>> get_registered_object('Halve') is Halve
+    True
+    """
+    return _CUSTOM_OBJECTS
+
+
+@contextlib.contextmanager
+def custom_object_scope(*custom_objects: dict[str, Any]) -> Iterator[None]:
+    """``with custom_object_scope({'MyLayer': MyLayer}): load_model(...)``. glassnet registers the
+    objects for good (they stay loadable after the block), which is what the block is used for."""
+    for mapping in custom_objects:
+        _CUSTOM_OBJECTS.update(mapping or {})
+    yield
+
+
+CustomObjectScope = custom_object_scope
+
+
 def serialize_keras_object(obj: Any) -> Any:
     """``{'class_name', 'config'}`` for a layer, model, regularizer, constraint, initializer...;
     plain values pass through.
@@ -74,4 +117,5 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
 
 
 __all__ = ["register_keras_serializable", "save_model", "load_model", "get_registered_name",
-           "get_registered_object", "serialize_keras_object", "deserialize_keras_object"]
+           "get_registered_object", "serialize_keras_object", "deserialize_keras_object", "get_custom_objects",
+           "custom_object_scope", "CustomObjectScope"]

@@ -85,3 +85,16 @@ def test_to_json_and_model_from_json():
         keras.models.model_from_json("{not json")
     with pytest.raises(DataFileError, match="no 'class_name'"):
         keras.models.model_from_json("[]")
+
+
+def test_custom_object_scope_loads_a_class_saved_under_a_plain_name(tmp_path):
+    class Shift(keras.layers.Layer):
+        def call(self, x):
+            return x + 1
+
+    config = {"class_name": "ShiftByOne", "config": {"name": "shift"}}
+    with pytest.raises(ValueError, match="Unknown layer or model class 'ShiftByOne'"):
+        saving.deserialize_keras_object(config)
+    with saving.custom_object_scope({"ShiftByOne": Shift}):
+        layer = saving.deserialize_keras_object(config)
+    assert isinstance(layer, Shift) and saving.get_custom_objects()["ShiftByOne"] is Shift

@@ -11,8 +11,11 @@ import random
 import numpy as np
 import torch
 
+from glassnet.datasets.directory import image_dataset_from_directory  # Keras 3 has it in keras.utils too
 from glassnet.errors import LabelError
+from glassnet.utils.images import array_to_img, img_to_array, load_img, save_img
 from glassnet.utils.plot_model import model_to_dot, plot_model
+from glassnet.utils.sequences import pad_sequences
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -55,4 +58,5 @@ def set_random_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_model", "model_to_dot"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "plot_model", "model_to_dot", "pad_sequences",
+           "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory"]
