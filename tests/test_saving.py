@@ -210,8 +210,8 @@ def test_resume_without_the_snapshot_differs(tmp_path):
 def test_kill_at_any_epoch_and_resume_from_its_checkpoint_is_bit_identical(tmp_path, killed_after):
     x, y = _xy(48)
     straight = _dropout_net()
-    checkpoint = ModelCheckpoint(str(tmp_path / "e{epoch}.glassnet"))  # last: saves after the others updated
-    straight.fit(x, y, batch_size=8, epochs=6, callbacks=[*_plateau_callbacks(), checkpoint], verbose=0)
+    checkpoint = ModelCheckpoint(str(tmp_path / "e{epoch}.glassnet"))  # first: still saves after the others
+    straight.fit(x, y, batch_size=8, epochs=6, callbacks=[checkpoint, *_plateau_callbacks()], verbose=0)
     resumed = load_model(tmp_path / f"e{killed_after}.glassnet")  # as if the run died after this epoch
     resumed.fit(x, y, batch_size=8, epochs=6, initial_epoch=killed_after, verbose=0,
                 callbacks=[*_plateau_callbacks(), ModelCheckpoint(str(tmp_path / "r{epoch}.glassnet"))])

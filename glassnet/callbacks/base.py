@@ -28,6 +28,10 @@ EVENTS = (
 class Callback:
     """Base class; every event is a no-op until overridden."""
 
+    #: True for callbacks that save the model (ModelCheckpoint): at each epoch end they run after the
+    #: others, so the saved file holds every callback's state for that epoch (exact resume)
+    saves_model: bool = False
+
     def __init__(self):
         self.model = None
         self.params: dict[str, Any] = {}
@@ -93,9 +97,13 @@ class CallbackList:
 
         takes_index = "batch" in event or "epoch" in event  # on_epoch_end(epoch, logs), not on_train_begin(logs)
 
+        order = self.callbacks
+        if event == "on_epoch_end":  # savers last: a checkpoint records the others' state of this epoch
+            order = [cb for cb in order if not cb.saves_model] + [cb for cb in order if cb.saves_model]
+
         def dispatch(*args, **kwargs):
             args, kwargs = _with_logs(takes_index, args, kwargs)
-            for cb in self.callbacks:
+            for cb in order:
                 getattr(cb, event)(*args, **kwargs)
 
         return dispatch

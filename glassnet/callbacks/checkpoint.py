@@ -37,6 +37,8 @@ class ModelCheckpoint(Callback):
     ['e1.gn', 'e3.gn']
     """
 
+    saves_model = True
+
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
                  save_freq: str | int = "epoch", initial_value_threshold: float | None = None):
