@@ -162,10 +162,12 @@ def apply_all(model: torch.nn.Module) -> int:
     >>> apply_all(layer), bool((layer.weight >= 0).all())
     (1, True)
     """
+    from glassnet.layers.base import unique_modules
+
     count = 0
     with torch.no_grad():
-        for module in model.modules():
-            for name, constraint in getattr(module, "_constraints", {}).items():
+        for module in unique_modules(model):
+            for name, constraint in module.__dict__.get("_constraints", {}).items():
                 weight = getattr(module, name)
                 keras_view = module._keras_layout(name, weight)
                 weight.copy_(module._torch_layout(name, constraint(keras_view)))
