@@ -122,3 +122,20 @@ def test_variable_api():
     assert w.requires_grad and w.path == "kernel" and w.sum().item() == 4.0
     with pytest.raises(ValueError, match="needs shape="):
         keras.Variable(initializer="ones")
+
+
+def test_weight_assigned_over_a_placeholder_attribute():
+    class Lazy(Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.kernel = None  # Keras code often declares the attribute first
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+
+        def call(self, x):
+            return x @ self.kernel
+
+    layer = Lazy()
+    assert layer(torch.ones(1, 3)).tolist() == [[3.0, 3.0]]
+    assert list(layer.state_dict()) == ["kernel"] and layer.count_params() == 6

@@ -268,6 +268,8 @@ class Layer(nn.Module):
         """Register a weight made by add_weight under the attribute name it is assigned to."""
         if old == new:
             return
+        if new in self.__dict__:  # e.g. ``self.kernel = None`` in __init__, the weight made in build()
+            del self.__dict__[new]
         if old in self._parameters:
             del self._parameters[old]
             self.register_parameter(new, value)
