@@ -123,7 +123,8 @@ def input_tensor(input_layer, device: torch.device | str | None = None) -> Symbo
     keep = not input_layer.input_dtype.is_floating_point
 
     def example(second: bool) -> torch.Tensor:
-        zeros = torch.zeros((1, *concrete_shape(input_layer.shape, second)), dtype=input_layer.input_dtype,
+        batch = input_layer.batch_size or 1  # a declared batch size (Input(batch_shape=...)) is kept
+        zeros = torch.zeros((batch, *concrete_shape(input_layer.shape, second)), dtype=input_layer.input_dtype,
                             device=device)
         return layout.to_internal(zeros, input_layer.data_format, keep_integer=keep)
 

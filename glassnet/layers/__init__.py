@@ -13,7 +13,7 @@ from glassnet.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv
                                            Convolution3D, DepthwiseConv2D, SeparableConv2D)
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
-                                     concatenate)
+                                     average, concatenate, maximum, minimum, multiply, subtract)
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                                      AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -38,6 +38,7 @@ __all__ = [
     "Embedding",
     # merging
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "concatenate",
+    "subtract", "multiply", "average", "maximum", "minimum",
     # normalization
     "BatchNormalization", "LayerNormalization",
     # pooling

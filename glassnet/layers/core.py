@@ -54,8 +54,8 @@ class InputLayer(Layer):
         return inputs
 
 
-def Input(shape: Iterable[int], batch_size: int | None = None, dtype: Any = None,
-          name: str | None = None) -> SymbolicTensor:
+def Input(shape: Iterable[int] | None = None, batch_size: int | None = None, dtype: Any = None,
+          name: str | None = None, batch_shape: Iterable[int] | None = None) -> SymbolicTensor:
     """Declare a model input of ``shape`` (without the batch), in the user's layout;
     ``None`` marks a size that may vary (sequence length, image side).
 
@@ -63,7 +63,13 @@ def Input(shape: Iterable[int], batch_size: int | None = None, dtype: Any = None
     (None, 28, 28, 1)
     >>> Input(shape=(None, None, 3)).shape
     (None, None, None, 3)
+    >>> Input(batch_shape=(16, 10, 5)).example.shape  # a fixed batch size: examples have it too
+    torch.Size([16, 10, 5])
     """
+    if batch_shape is not None:
+        batch_size, shape = tuple(batch_shape)[0], tuple(batch_shape)[1:]
+    if shape is None:
+        raise ValueError("Input() needs shape= (one sample's shape, e.g. shape=(28, 28, 1)) or batch_shape=.")
     if isinstance(shape, int):
         shape = (shape,)
     layer = InputLayer(shape=tuple(shape), batch_size=batch_size, dtype=dtype, name=name)

@@ -165,3 +165,53 @@ def concatenate(inputs: Sequence[torch.Tensor], axis: int = -1, **kwargs) -> tor
 
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "concatenate"]
+
+
+def subtract(inputs: Sequence[torch.Tensor], **kwargs) -> torch.Tensor:
+    """Functional form of :class:`Subtract`.
+
+    >>> import torch
+    >>> subtract([torch.tensor([3.0]), torch.tensor([2.0])]).tolist()
+    [1.0]
+    """
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: Sequence[torch.Tensor], **kwargs) -> torch.Tensor:
+    """Functional form of :class:`Multiply`.
+
+    >>> import torch
+    >>> multiply([torch.tensor([3.0]), torch.tensor([2.0])]).tolist()
+    [6.0]
+    """
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: Sequence[torch.Tensor], **kwargs) -> torch.Tensor:
+    """Functional form of :class:`Average`.
+
+    >>> import torch
+    >>> average([torch.tensor([1.0]), torch.tensor([2.0])]).tolist()
+    [1.5]
+    """
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: Sequence[torch.Tensor], **kwargs) -> torch.Tensor:
+    """Functional form of :class:`Maximum`.
+
+    >>> import torch
+    >>> maximum([torch.tensor([1.0]), torch.tensor([2.0])]).tolist()
+    [2.0]
+    """
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: Sequence[torch.Tensor], **kwargs) -> torch.Tensor:
+    """Functional form of :class:`Minimum`.
+
+    >>> import torch
+    >>> minimum([torch.tensor([1.0]), torch.tensor([2.0])]).tolist()
+    [1.0]
+    """
+    return Minimum(**kwargs)(inputs)

@@ -244,6 +244,7 @@ def make_data(x, y=None, sample_weight=None, batch_size: int | None = None, devi
     check_count("batch_size", batch_size, "samples")
     check_count("steps", steps, "batches")
     _refuse_nested_lists(x, "x")
+    refuse_tensorflow(x, "fit/evaluate/predict")
     class_weight = check_class_weight(class_weight)
     if is_array_like(x):
         if class_weight is not None and y is not None:
@@ -275,6 +276,20 @@ def _refuse_nested_lists(value: Any, name: str) -> None:
         raise InvalidArgumentError(
             f"{name} is a Python list of {type(value[0]).__name__}s. glassnet takes arrays: convert it with "
             f"np.asarray({name}, dtype='float32'). (A list of arrays means several model inputs.)")
+
+
+def refuse_tensorflow(value: Any, where: str) -> None:
+    """Stop a TensorFlow object (a ``tf.data.Dataset``, a ``tf.Tensor``) with the glassnet way to do it.
+
+    >>> refuse_tensorflow(np.zeros(2), "fit")  # anything else passes
+    """
+    module = type(value).__module__ or ""
+    if module == "tensorflow" or module.startswith("tensorflow."):
+        raise InvalidArgumentError(
+            f"{where} got a TensorFlow {type(value).__name__}: glassnet runs on PyTorch and does not read "
+            "TensorFlow objects. Use NumPy arrays (x, y), a torch.utils.data.DataLoader, or a glassnet.datasets "
+            "pipeline (glassnet.datasets.image_dataset_from_directory, ...) instead of tf.data; use keras.ops / "
+            "torch instead of tf ops; and loss.backward() in train_step instead of tf.GradientTape.")
 
 
 def check_class_weight(class_weight: Any) -> dict[int, float] | None:
