@@ -112,7 +112,8 @@ class Optimizer:
     def build(self, parameters: Iterable[torch.nn.Parameter]) -> None:
         """Create the underlying ``torch.optim`` optimizer over ``parameters``."""
         self._params = [p for p in parameters]
-        self.torch_optimizer = self.torch_class(self._params, lr=self._lr_at(self.iterations),
+        # one explicit group: torch accepts it empty (a model with nothing to train still fits, as in Keras)
+        self.torch_optimizer = self.torch_class([{"params": self._params}], lr=self._lr_at(self.iterations),
                                                 **self.torch_kwargs())
 
     def bind(self, parameters: Iterable[torch.nn.Parameter]) -> None:
@@ -135,6 +136,36 @@ class Optimizer:
         for p in params:
             if p in previous:
                 self.torch_optimizer.state[p] = previous[p]
+
+    def apply(self, grads: Iterable[torch.Tensor | None], trainable_variables: Iterable[torch.Tensor] | None = None
+              ) -> None:
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``: one update of the variables with
+        these gradients (bound to the variables on first use, like Keras builds on first apply).
+
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = SGD(learning_rate=0.5); opt.apply([torch.ones(2)], [w]); w.tolist()
+        [0.5, 0.5]
+        """
+        grads = list(grads)
+        variables = list(trainable_variables) if trainable_variables is not None else list(self._params)
+        if len(grads) != len(variables):
+            raise ValueError(f"optimizer.apply got {len(grads)} gradients for {len(variables)} variables; "
+                             "pass one gradient (or None) per variable, in the same order.")
+        self.bind(variables)
+        for variable, grad in zip(variables, grads):
+            if grad is not None and variable.grad is not grad:
+                variable.grad = grad.detach()
+        self.step()
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[torch.Tensor | None, torch.Tensor]]) -> None:
+        """Keras 2's ``apply_gradients(zip(grads, variables))``; see :meth:`apply`.
+
+        >>> w = torch.nn.Parameter(torch.ones(1))
+        >>> SGD(learning_rate=1.0).apply_gradients([(torch.ones(1), w)]); w.tolist()
+        [0.0]
+        """
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     @property
     def built(self) -> bool:

@@ -21,6 +21,7 @@ from torch.utils import _pytree as pytree
 
 from glassnet import logits, losses, metrics as metrics_module, optimizers
 from glassnet.config import default_device, resolve_precision
+from glassnet.training.loop import LossTracker, MetricResults
 
 _KERAS_ONLY = {"run_eagerly", "steps_per_execution", "jit_compile", "weighted_metrics", "auto_scale_loss"}
 
@@ -40,6 +41,23 @@ def _per_output(value: Any, names: list[str], what: str) -> list:
     return [value] * len(names)
 
 
+def _named_outputs(names: list[str], *per_output: Any) -> list[str]:
+    """A subclassed model's outputs are unknown before it runs: when compile gives a list of n > 1
+    losses (or weights, or metric lists) for its one nominal output, they are 'output_1'...'output_n',
+    as in Keras.
+
+    >>> _named_outputs(['output'], ['mse', 'mae'], None, None)
+    ['output_1', 'output_2']
+    """
+    if names != ["output"]:
+        return names
+    for value in per_output:
+        if isinstance(value, (list, tuple)) and len(value) > 1 and (
+                value is not per_output[-1] or all(isinstance(v, (list, tuple)) for v in value)):
+            return [f"output_{i}" for i in range(1, len(value) + 1)]
+    return names
+
+
 def _logits_twin(loss: Any) -> Any:
     """The from-logits version of a probability crossentropy (used when the output carries logits)."""
     if isinstance(loss, losses.Loss) and loss.fuses_activation and not getattr(loss, "from_logits", True):
@@ -56,7 +74,7 @@ class CompileConfig:
         unknown = set(keras_only) - _KERAS_ONLY
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {sorted(unknown)}.")
-        self.output_names = list(output_names)
+        self.output_names = _named_outputs(list(output_names), loss, loss_weights, metrics)
         self.optimizer = optimizers.get(optimizer)
         self.device = torch.device(device) if device is not None else default_device()
         self.precision = resolve_precision(precision, self.device)
@@ -70,6 +88,7 @@ class CompileConfig:
         per_output = _per_output(metrics or [], names, "metrics")
         self.metrics = [[metrics_module.get(m, getattr(l, "name", None)) for m in (ms or [])]
                         for ms, l in zip(per_output, self.losses)]
+        self.loss_tracker = LossTracker(self.device)  # Keras' model.metrics[0], 'loss'
         self.pending_optimizer_state: dict | None = None
 
     # ------------------------------------------------------------------ loss and metrics
@@ -81,8 +100,8 @@ class CompileConfig:
             return list(value)
         return [value]
 
-    def compute_loss(self, y: Any, y_pred: Any, sample_weight: torch.Tensor | None = None) -> torch.Tensor:
-        """Weighted sum of the per-output losses (in float32). An output that carries the logits of its
+    def compute_loss(self, y: Any, y_pred: Any, sample_weight: torch.Tensor | None = None) -> torch.Tensor | None:
+        """Weighted sum of the per-output losses (in float32); None if compile named no loss. An output that carries the logits of its
         softmax/sigmoid (:mod:`glassnet.logits`) is scored from them: a stable log-softmax."""
         total = None
         for loss, twin, weight, target, pred in zip(self.losses, self.logit_losses, self.loss_weights,
@@ -94,8 +113,6 @@ class CompileConfig:
             if weight != 1.0:  # x * 1.0 is x: no extra op (and backward node) per step when unweighted
                 value = value * weight
             total = value if total is None else total + value
-        if total is None:
-            raise ValueError("No loss to minimise: compile(loss=...) with a loss for at least one output.")
         return total
 
     def update_metrics(self, y: Any, y_pred: Any, sample_weight: torch.Tensor | None = None) -> None:
@@ -112,10 +129,9 @@ class CompileConfig:
         return [(f"{out}_{m.name}" if multi else m.name, m)
                 for out, ms in zip(self.output_names, self.metrics) for m in ms]
 
-    def reset_metrics(self) -> None:
-        """Start every metric afresh (each epoch, each evaluation)."""
-        for _, m in self.metric_names():
-            m.reset()
+    def results(self) -> MetricResults:
+        """The loss tracker's and every compiled metric's results, computed when read."""
+        return MetricResults([("loss", self.loss_tracker), *self.metric_names()])
 
     # ------------------------------------------------------------------ device and precision
     def autocast(self):

@@ -47,6 +47,22 @@ def needs_build(model: torch.nn.Module) -> bool:
     return any(isinstance(m, Layer) and not m.built for m in model.modules())
 
 
+def defines_forward(model: torch.nn.Module) -> bool:
+    """False for a Model subclass with neither a graph nor its own ``call`` (a GAN that only defines
+    ``train_step``): fit then never calls the model itself, as in Keras.
+
+    >>> from glassnet.models import Model
+    >>> class OnlySteps(Model):
+    ...     def train_step(self, data): return {}
+    >>> defines_forward(OnlySteps()), defines_forward(torch.nn.Linear(1, 1))
+    (False, True)
+    """
+    from glassnet.models.model import Model
+    if not isinstance(model, Model):
+        return True
+    return getattr(model, "_graph", None) is not None or type(model).call is not Model.call
+
+
 def dry_run(model: torch.nn.Module, example_x: Any, device: torch.device) -> Any:
     """The model's outputs for two samples, in inference mode: builds lazy layers, and explains a
     data/model shape mismatch before any training."""
@@ -70,7 +86,7 @@ def prepare(model: torch.nn.Module, config: Any, example_x: Any, training: bool)
     Returns the dry run's outputs (used to check the labels against them)."""
     place(model, config.device)
     unbuilt = needs_build(model)
-    example_outputs = dry_run(model, example_x, config.device)
+    example_outputs = dry_run(model, example_x, config.device) if defines_forward(model) else None
     if unbuilt:
         place(model, config.device)  # weights created by the dry run
     if not getattr(model, "_built_input_shapes", None):

@@ -32,8 +32,7 @@ from glassnet.modes import evaluating
 from glassnet.training import resume, run
 from glassnet.training.compile_config import CompileConfig
 from glassnet.training.data import ArrayData, make_data
-from glassnet.training.loop import (RunningLogs, batch_size_of, concat_to_numpy, keras_batch, keras_result,
-                                    nan_error, read_logs, to_float_logs)
+from glassnet.training.loop import StepLogs, batch_size_of, concat_to_numpy, keras_batch, keras_result, nan_error
 from glassnet.training.progress import ProgressBar, resolve_verbose
 from glassnet.training.steps import unpack
 from glassnet.training.validation import (check_labels, check_last_batch, labels_checker,
@@ -89,6 +88,34 @@ class Trainer:
             return []
         return ["loss", *(name for name, _ in self.compiled.metric_names())]
 
+    @property
+    def metrics(self) -> list:
+        """Keras' ``model.metrics``: the loss tracker (named 'loss'), then every compiled metric.
+        ``fit`` resets them at each epoch start; a custom ``train_step`` may update them and
+        return ``{m.name: m.result() for m in self.metrics}``. Override it to track your own.
+
+        >>> from glassnet.models import Sequential
+        >>> from glassnet.layers import Dense
+        >>> m = Sequential([Dense(2, input_dim=2)]); m.compile(loss='mse', metrics=['mae'])
+        >>> [metric.name for metric in m.metrics]
+        ['loss', 'mae']
+        """
+        if self.compiled is None:
+            return []
+        return [self.compiled.loss_tracker, *(m for _, m in self.compiled.metric_names())]
+
+    def reset_metrics(self) -> None:
+        """Start every metric in ``self.metrics`` afresh (fit does it each epoch, evaluate once)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: torch.Tensor | None = None):
+        """Feed one batch to the compiled metrics and return every metric's result (Keras 3's
+        ``compute_metrics``); the values are computed when read, not now."""
+        config = self._require_compiled("compute_metrics")
+        config.update_metrics(y, y_pred, sample_weight)
+        return config.results()
+
     def _require_compiled(self, what: str) -> CompileConfig:
         if self.compiled is None:
             raise NotCompiledError(f"You must compile the model before calling {what}(): e.g. "
@@ -109,26 +136,28 @@ class Trainer:
     # ------------------------------------------------------------------ steps
     def train_step(self, data: tuple) -> dict[str, torch.Tensor]:
         """One optimisation step on a batch ``(x, y)`` or ``(x, y, sample_weight)``; override it for
-        custom training. Return a dict of scalar tensors (at least 'loss'); don't call ``.item()``."""
+        custom training. Return a dict of scalar tensors — as Keras does, the running results of
+        ``self.metrics`` (the loop shows the latest values); don't call ``.item()``."""
         x, y, sample_weight = unpack(data)
         config = self.compiled
         with config.autocast():
             y_pred = self._forward_function()(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         config.optimizer.zero_grad()
-        loss.backward()
-        config.optimizer.step()
+        if loss.requires_grad:  # a model with nothing to train still fits, as in Keras
+            loss.backward()
+            config.optimizer.step()
         constraints.apply_all(self)  # Keras projects constrained weights right after each update
-        config.update_metrics(y, y_pred, sample_weight)
-        return {"loss": loss.detach()}
+        config.loss_tracker.add(loss, batch_size_of((x,)))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data: tuple) -> dict[str, torch.Tensor]:
         """Loss and metric updates on one batch, without training, in full precision."""
         x, y, sample_weight = unpack(data)
         y_pred = self._forward_function()(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self.compiled.update_metrics(y, y_pred, sample_weight)
-        return {"loss": loss.detach()}
+        self.compiled.loss_tracker.add(loss, batch_size_of((x,)))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
         """The outputs for one batch, in full precision (mixed precision speeds up training only)."""
@@ -142,7 +171,12 @@ class Trainer:
         total = self._require_compiled("compute_loss").compute_loss(y, y_pred, sample_weight)
         extra = getattr(self, "losses", None)
         if extra:
-            total = total + torch.stack([torch.as_tensor(t, device=total.device).float().sum() for t in extra]).sum()
+            device = total.device if total is not None else self.compiled.device
+            penalty = torch.stack([torch.as_tensor(t, device=device).float().sum() for t in extra]).sum()
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError("No loss to minimise: compile(loss=...) with a loss for at least one output, "
+                             "or add loss terms in the model (add_loss, regularizers).")
         return total
 
     # ------------------------------------------------------------------ fit
@@ -208,7 +242,7 @@ class Trainer:
         those of a dataset or generator batch by batch, on the host, as each batch arrives."""
         config = self.compiled
         y = data.y if isinstance(data, ArrayData) else data.first_labels()
-        if y is None:
+        if y is None or pred is None:
             return
         if not isinstance(data, ArrayData):
             shapes = [tuple(p.shape) if torch.is_tensor(p) else () for p in config.as_list(pred)]
@@ -222,26 +256,26 @@ class Trainer:
         steps = len(data)
         batch_events = callbacks.wants_batch_events
         self.train()
-        config.reset_metrics()
+        self.reset_metrics()
         callbacks.on_epoch_begin(epoch, {})
-        tracker = RunningLogs(config.device)
+        logs = StepLogs(config.device)
         bar.start(epoch)
         for step, batch in enumerate(data.batches(epoch, shuffle, self._shuffle_seed or 0)):
             if batch_events:
                 callbacks.on_train_batch_begin(step, {})
-            tracker.add(self.train_step(keras_batch(batch)), batch_size_of(batch), step)
+            logs.update(self.train_step(keras_batch(batch)), step)
             if batch_events:
-                callbacks.on_train_batch_end(step, read_logs(config, tracker))
-            if bar.due() or tracker.on_host:
-                self._stop_on_nan(tracker, epoch, steps)
-                bar.update(step + 1, lambda: read_logs(config, tracker))
+                callbacks.on_train_batch_end(step, logs.read())
+            if bar.due() or logs.on_host:
+                self._stop_on_nan(logs, epoch, steps)
+                bar.update(step + 1, logs.read)
             if self.stop_training:
                 break
-        self._stop_on_nan(tracker, epoch, steps)
-        return read_logs(config, tracker)
+        self._stop_on_nan(logs, epoch, steps)
+        return logs.read()
 
-    def _stop_on_nan(self, tracker: RunningLogs, epoch: int, steps: int) -> None:
-        bad = tracker.first_bad_step()
+    def _stop_on_nan(self, logs: StepLogs, epoch: int, steps: int) -> None:
+        bad = logs.first_bad_step()
         if bad >= 0 and not self.stop_training:
             raise nan_error(self.optimizer.learning_rate if self.optimizer is not None else None, epoch, bad, steps)
 
@@ -262,23 +296,22 @@ class Trainer:
 
     def _evaluate_batches(self, data, prefix: str = "", callbacks: CallbackList | None = None,
                           bar: ProgressBar | None = None) -> dict[str, float]:
-        config = self.compiled
         callbacks = callbacks or CallbackList([])
-        config.reset_metrics()
-        tracker = RunningLogs(config.device)
+        self.reset_metrics()
+        logs = StepLogs(self.compiled.device)
         callbacks.on_test_begin({})
         if bar is not None:
             bar.start(None, "Evaluate")
         with evaluating(self), torch.inference_mode():
             for step, batch in enumerate(data.batches()):
                 callbacks.on_test_batch_begin(step, {})
-                tracker.add(self.test_step(keras_batch(batch)), batch_size_of(batch), step)
-                callbacks.on_test_batch_end(step, read_logs(config, tracker) if callbacks.wants_batch_events else {})
+                logs.update(self.test_step(keras_batch(batch)), step)
+                callbacks.on_test_batch_end(step, logs.read() if callbacks.wants_batch_events else {})
                 if bar is not None:
-                    bar.update(step + 1, lambda: read_logs(config, tracker))
-        logs = read_logs(config, tracker, prefix)
-        callbacks.on_test_end(logs)
-        return logs
+                    bar.update(step + 1, logs.read)
+        result = logs.read(prefix)
+        callbacks.on_test_end(result)
+        return result
 
     # ------------------------------------------------------------------ predict
     def predict(self, x: Data, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
@@ -309,19 +342,21 @@ class Trainer:
         data = make_data(x, y, sample_weight, 10**12, config.device, None, class_weight)
         run.prepare(self, config, data.example(), training=True)
         self.train()
-        config.reset_metrics()
-        step_logs = self.train_step(keras_batch(next(data.batches())))
-        return keras_result(to_float_logs(step_logs, config), return_dict)
+        self.reset_metrics()
+        logs = StepLogs(config.device)
+        logs.update(self.train_step(keras_batch(next(data.batches()))), 0)
+        return keras_result(logs.read(), return_dict)
 
     def test_on_batch(self, x: Data, y: Data = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on exactly the given batch, without training."""
         config = self._require_compiled("test_on_batch")
         data = make_data(x, y, sample_weight, 10**12, config.device)
         run.prepare(self, config, data.example(), training=False)
-        config.reset_metrics()
+        self.reset_metrics()
+        logs = StepLogs(config.device)
         with evaluating(self), torch.inference_mode():
-            step_logs = self.test_step(keras_batch(next(data.batches())))
-        return keras_result(to_float_logs(step_logs, config), return_dict)
+            logs.update(self.test_step(keras_batch(next(data.batches()))), 0)
+        return keras_result(logs.read(), return_dict)
 
     def predict_on_batch(self, x: Data) -> np.ndarray:
         """Outputs for exactly the given batch, as numpy."""
