@@ -111,6 +111,9 @@ def get(identifier: str | Activation | None) -> Activation:
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, str) and ">" in identifier:  # your function, saved as 'package>name'
+        from glassnet import serialization
+        return serialization.get_class(identifier)
     return lookup("activation", identifier, ALL)
 
 
@@ -123,7 +126,12 @@ def serialize(fn: Activation) -> str:
     for name, candidate in ALL.items():
         if candidate is fn:
             return name
+    from glassnet import serialization
+    registered = serialization.registered_name(fn)
+    if ">" in registered:  # registered with glassnet.saving.register_keras_serializable
+        return registered
     if isinstance(fn, torch.nn.Module):
         raise TypeError(f"Cannot save activation module {fn!r} by name; use a named activation.")
     raise TypeError(f"Cannot save the custom activation {getattr(fn, '__name__', fn)!r}; use a named one "
-                    "or rebuild the model in code and use save_weights/load_weights.")
+                    "or register it with @glassnet.saving.register_keras_serializable(), or rebuild the model in code "
+                    "and use save_weights/load_weights.")

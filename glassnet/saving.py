@@ -55,7 +55,7 @@ class _CustomObjects(dict):
     """The dict :func:`get_custom_objects` returns: every entry written to it is registered for loading."""
 
     def __setitem__(self, name: str, obj: Any) -> None:
-        serialization.register(obj, name=name)
+        serialization.add_alias(name, obj)  # found under this name too; saved under its own
         super().__setitem__(name, obj)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -101,6 +101,8 @@ def serialize_keras_object(obj: Any) -> Any:
     >>> serialize_keras_object(L2(0.5))
     {'class_name': 'L2', 'config': {'l2': 0.5}}
     """
+    if hasattr(obj, "get_config") and not isinstance(obj, type):  # nested objects in your get_config too
+        return {"class_name": get_registered_name(obj), "config": serialization.to_json_value(obj.get_config())}
     return serialization.to_json_value(obj)
 
 

@@ -59,6 +59,21 @@ def register(cls: type, package: str | None = None, name: str | None = None) -> 
     return cls
 
 
+def add_alias(name: str, obj: Any) -> None:
+    """Also find ``obj`` under ``name`` when loading (Keras' custom objects); the name it is saved
+    under does not change. A name already taken by something else raises.
+
+    >>> class Baz: pass
+    >>> add_alias('OldBaz', Baz); get_class('OldBaz') is Baz, registered_name(Baz)
+    (True, 'Baz')
+    """
+    existing = _CLASSES.get(name)
+    if existing is not None and existing is not obj and not _same_definition(existing, obj):
+        raise ValueError(f"The name '{name}' already loads {existing.__module__}.{existing.__qualname__}; "
+                         f"choose another name for {getattr(obj, '__qualname__', obj)!r}.")
+    _CLASSES[name] = obj
+
+
 def _same_definition(a: type, b: type) -> bool:
     return a.__module__ == b.__module__ and a.__qualname__ == b.__qualname__
 

@@ -27,7 +27,29 @@ from glassnet.layers.preprocessing import (CenterCrop, MixUp, Normalization, Ran
                                            RandomCrop, RandomCutout, RandomErasing, RandomFlip, RandomRotation,
                                            RandomTranslation, RandomZoom, Rescaling, Resizing)
 
-__all__ = [
+
+
+def serialize(layer: Layer) -> dict:
+    """``{'class_name', 'config'}`` of a layer (Keras' ``keras.layers.serialize``).
+
+    >>> serialize(Dense(2))['class_name']
+    'Dense'
+    """
+    from glassnet.saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """A new layer from :func:`serialize`'s output (Keras' ``keras.layers.deserialize``).
+
+    >>> deserialize(serialize(Dense(2))).units
+    2
+    """
+    from glassnet.saving import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+__all__ = ["serialize", "deserialize", 
     "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
     # activation layers
     "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
