@@ -66,3 +66,9 @@ def test_variable_sizes_show_none_and_flops_are_not_given():
 def test_summary_of_an_unbuilt_model_says_what_to_do():
     with pytest.raises(NotBuiltError, match=r"model.build\(\(None, ...\)\)"):
         Sequential([Dense(2)]).summary(print_fn=lambda line: None)
+
+
+def test_a_notebook_does_not_show_the_printed_summary_twice():
+    # IPython shows a cell's last value unless it is None or has an _ipython_display_ hook
+    text = Sequential([Input(shape=(3,)), Dense(2)]).summary(print_fn=lambda line: None)
+    assert isinstance(text, str) and text._ipython_display_() is None

@@ -35,6 +35,14 @@ from glassnet.symbolic import concrete_shape
 _COLUMNS = ("Layer (type)", "Output Shape", "Param #", "FLOPs")
 
 
+class SummaryText(str):
+    """The summary's text (a ``str``). It was printed already, so a notebook cell ending in
+    ``model.summary()`` does not show it a second time as a quoted string."""
+
+    def _ipython_display_(self) -> None:
+        """IPython's display hook: nothing more to show."""
+
+
 def _input_specs(model) -> list[tuple[tuple, torch.dtype]]:
     """(shape without batch, dtype) of each model input, in the user's layout; None = any size."""
     graph = getattr(model, "_graph", None)
@@ -153,7 +161,7 @@ def _table(model, rows, flops, variable, input_rows, line_length, positions, sho
 
 def summary(model, line_length: int | None = None, positions: list | None = None,
             print_fn: Callable[[str], None] | None = None, expand_nested: bool = False,
-            show_trainable: bool = False) -> str:
+            show_trainable: bool = False) -> SummaryText:
     """Render the summary table, print it (``print_fn`` per line; default: all at once), return the text."""
     specs = _input_specs(model)
     variable = any(s is None for shape, _ in specs for s in shape)
@@ -177,7 +185,7 @@ def summary(model, line_length: int | None = None, positions: list | None = None
     setup = getattr(model, "compiled", None)
     if setup is not None and hasattr(setup, "describe"):
         footer.append(setup.describe())
-    text = console.export_text() + "\n".join(footer) + "\n"
+    text = SummaryText(console.export_text() + "\n".join(footer) + "\n")
     if print_fn is None:
         print(text, end="")
     else:
