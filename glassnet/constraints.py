@@ -29,9 +29,9 @@ EPSILON = 1e-7
 class Constraint:
     """Base class: ``__call__(weight) -> constrained weight`` (Keras layout), plus ``get_config``.
 
-    >>> class Halve(Constraint):
+    >>> class HalveWeights(Constraint):
     ...     def __call__(self, w): return w / 2
-    >>> Halve()(torch.ones(2)).tolist()
+    >>> HalveWeights()(torch.ones(2)).tolist()
     [0.5, 0.5]
     """
 

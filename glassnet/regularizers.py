@@ -27,9 +27,9 @@ from glassnet.naming import lookup
 class Regularizer:
     """Base class: ``__call__(weight) -> scalar penalty``; subclasses also define ``get_config``.
 
-    >>> class Mean(Regularizer):
+    >>> class MeanPenalty(Regularizer):
     ...     def __call__(self, w): return w.mean()
-    >>> Mean()(torch.ones(3)).item()
+    >>> MeanPenalty()(torch.ones(3)).item()
     1.0
     """
 

@@ -71,11 +71,11 @@ def get_custom_objects() -> dict[str, Any]:
     configs naming ``'MyLayer'`` load.
 
     >>> from glassnet.layers import Layer
-    >>> class Halve(Layer):
+    >>> class Quarter(Layer):
     ...     def call(self, x):
     ...         return x / 2
-    >>> get_custom_objects()['Halve'] = Halve
-    >>> get_registered_object('Halve') is Halve
+    >>> get_custom_objects()['Quarter'] = Quarter
+    >>> get_registered_object('Quarter') is Quarter
     True
     """
     return _CUSTOM_OBJECTS
