@@ -5,8 +5,11 @@ Every function takes tensors, numpy arrays or Python numbers and returns a
 Keras (which follows numpy): ``axis=None`` reduces over everything, ``keepdims``
 keeps reduced axes with size 1, ``std``/``var`` are population statistics,
 ``transpose(x)`` reverses the axes. Dtypes are named by strings (``'float32'``)
-or torch dtypes. New tensors go on torch's default device; Python floats become
-float32, Python ints int64 (torch's index type; Keras uses int32). Activations
+or torch dtypes. New tensors (from numbers, lists, numpy arrays, ``zeros``, ...) go
+on the device models train on by default (:func:`glassnet.config.default_device`:
+CUDA or MPS when present), as Keras' torch backend does, so ops inside ``call``
+mix with the layer's inputs; Python floats become float32, Python ints int64
+(torch's index type; Keras uses int32). Activations
 and losses live in :data:`nn` too (``ops.nn.softmax``), random draws in
 :mod:`glassnet.random` (also ``ops.random``).
 
@@ -21,6 +24,7 @@ and losses live in :data:`nn` too (``ops.nn.softmax``), random draws in
 from __future__ import annotations
 
 import builtins
+import functools
 import types
 from typing import Any, Callable, Sequence
 
@@ -34,6 +38,17 @@ Axis = int | Sequence[int] | None
 
 
 # ---------------------------------------------------------------------------- dtypes and conversion
+@functools.cache
+def default_device() -> torch.device:
+    """Where new tensors go: the device ``compile`` picks by default (CUDA, then MPS, then the CPU).
+
+    >>> default_device().type in ('cuda', 'mps', 'cpu')
+    True
+    """
+    from glassnet.config import default_device as fastest
+    return fastest()
+
+
 def standardize_dtype(dtype: Any) -> torch.dtype | None:
     """A torch dtype from a Keras name ('float32'), a numpy dtype or a torch dtype (None stays None).
 
@@ -78,7 +93,7 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: bool | None = None) -> 
         tensor = torch.as_tensor(x)
         if tensor.dtype == torch.float64:
             tensor = tensor.float()
-    return tensor if target is None else tensor.to(target)
+    return tensor.to(device=default_device(), dtype=target)
 
 
 def convert_to_numpy(x: Any) -> np.ndarray:
@@ -207,7 +222,7 @@ def zeros(shape: Any, dtype: Any = "float32") -> torch.Tensor:
     >>> zeros((2,)).tolist()
     [0.0, 0.0]
     """
-    return torch.zeros(_shape_arg(shape), dtype=standardize_dtype(dtype))
+    return torch.zeros(_shape_arg(shape), dtype=standardize_dtype(dtype), device=default_device())
 
 
 def ones(shape: Any, dtype: Any = "float32") -> torch.Tensor:
@@ -216,7 +231,7 @@ def ones(shape: Any, dtype: Any = "float32") -> torch.Tensor:
     >>> ones(2, dtype='int32').tolist()
     [1, 1]
     """
-    return torch.ones(_shape_arg(shape), dtype=standardize_dtype(dtype))
+    return torch.ones(_shape_arg(shape), dtype=standardize_dtype(dtype), device=default_device())
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> torch.Tensor:
@@ -268,7 +283,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> to
     """
     if stop is None:
         start, stop = 0, start
-    out = torch.arange(start, stop, step)
+    out = torch.arange(start, stop, step, device=default_device())
     if out.dtype == torch.float64:
         out = out.float()
     return out if dtype is None else out.to(standardize_dtype(dtype))
@@ -281,9 +296,9 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype:
     [0.0, 0.5, 1.0]
     """
     if endpoint:
-        out = torch.linspace(float(start), float(stop), int(num))
+        out = torch.linspace(float(start), float(stop), int(num), device=default_device())
     else:
-        out = torch.linspace(float(start), float(stop), int(num) + 1)[:-1]
+        out = torch.linspace(float(start), float(stop), int(num) + 1, device=default_device())[:-1]
     return out if dtype is None else out.to(standardize_dtype(dtype))
 
 

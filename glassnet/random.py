@@ -2,7 +2,10 @@
 
 ``seed`` is None (torch's global generator; ``glassnet.utils.set_random_seed``
 seeds it), an int (the same numbers every call), or a :class:`SeedGenerator`
-(a stream: different numbers each call, reproducible from its seed).
+(a stream: different numbers each call, reproducible from its seed). Numbers are
+drawn on the CPU (the same on every machine) and land where ``glassnet.ops`` puts
+new tensors (:func:`glassnet.ops.default_device`); ``dropout`` and ``shuffle``
+keep their input's device.
 
 >>> from glassnet import random
 >>> random.normal((2, 3), seed=1).shape
@@ -47,6 +50,11 @@ def _dtype(dtype: Any, default: str = "float32") -> torch.dtype:
     return standardize_dtype(dtype or default)
 
 
+def _placed(tensor: torch.Tensor) -> torch.Tensor:
+    from glassnet.ops import default_device
+    return tensor.to(default_device())
+
+
 def _shape(shape: Any) -> tuple[int, ...]:
     return (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
 
@@ -58,7 +66,7 @@ def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None
     5.0
     """
     out = torch.randn(_shape(shape), generator=_generator(seed), dtype=_dtype(dtype))
-    return out * stddev + mean
+    return _placed(out * stddev + mean)
 
 
 def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None, seed: Any = None) -> torch.Tensor:
@@ -68,7 +76,7 @@ def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = N
     True
     """
     out = torch.rand(_shape(shape), generator=_generator(seed), dtype=_dtype(dtype))
-    return out * (maxval - minval) + minval
+    return _placed(out * (maxval - minval) + minval)
 
 
 def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
@@ -80,7 +88,7 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
     """
     out = torch.empty(_shape(shape), dtype=_dtype(dtype))
     torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0, generator=_generator(seed))
-    return out * stddev + mean
+    return _placed(out * stddev + mean)
 
 
 def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> torch.Tensor:
@@ -89,7 +97,8 @@ def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: An
     >>> randint((3,), 0, 1, seed=0).tolist()
     [0, 0, 0]
     """
-    return torch.randint(int(minval), int(maxval), _shape(shape), generator=_generator(seed), dtype=_dtype(dtype))
+    return _placed(torch.randint(int(minval), int(maxval), _shape(shape), generator=_generator(seed),
+                                 dtype=_dtype(dtype)))
 
 
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> torch.Tensor:
@@ -98,8 +107,10 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     >>> categorical(torch.tensor([[0.0, -1e9]]), 3, seed=0).tolist()
     [[0, 0, 0]]
     """
-    probs = torch.softmax(torch.as_tensor(logits, dtype=torch.float32), dim=-1)
-    return torch.multinomial(probs, int(num_samples), replacement=True, generator=_generator(seed)).to(_dtype(dtype))
+    logits = torch.as_tensor(logits, dtype=torch.float32)
+    probs = torch.softmax(logits.detach().cpu(), dim=-1)
+    draws = torch.multinomial(probs, int(num_samples), replacement=True, generator=_generator(seed))
+    return draws.to(device=logits.device, dtype=_dtype(dtype))
 
 
 def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> torch.Tensor:
@@ -110,7 +121,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     """
     x = torch.as_tensor(inputs)
     shape = x.shape if noise_shape is None else _shape(noise_shape)
-    keep = torch.rand(shape, generator=_generator(seed), device=x.device) >= rate
+    keep = (torch.rand(shape, generator=_generator(seed)) >= rate).to(x.device)
     return x * keep / (1.0 - rate)
 
 
