@@ -365,7 +365,7 @@ model.compile(
     metrics=["accuracy"],
 )
 tensorboard = keras.callbacks.TensorBoard(
-    log_dir="/full_path_to_your_log_dir",
+    log_dir="full_path_to_your_log_dir",  # glassnet-test: a relative folder (the original writes under /)
 )
 model.fit(
     train_images,
