@@ -119,11 +119,15 @@ class Metric:
     # ------------------------------------------------------------------ the trainer's interface
     def update(self, y_true: torch.Tensor, y_pred: torch.Tensor, sample_weight: Any = None) -> None:
         """The trainer's per-batch call: state follows the batch's device, then ``update_state``."""
-        if self._variables and self._device != y_pred.device:
-            for variable in self._variables:
-                variable.data = variable.data.to(y_pred.device)
-            self._device = y_pred.device
+        self._follow(y_pred)
         self.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def _follow(self, value: Any) -> None:
+        """Move the state variables to ``value``'s device (once): no copy to the host per batch."""
+        if self._variables and torch.is_tensor(value) and self._device != value.device:
+            for variable in self._variables:
+                variable.data = variable.data.to(value.device)
+            self._device = value.device
 
     def reset(self) -> None:
         """The trainer's name for :meth:`reset_state`."""
@@ -160,6 +164,7 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        self._follow(values)
         values = torch.as_tensor(values, device=self.total.device).detach().to(self.total.dtype)
         if sample_weight is None:
             self.total.assign_add(values.sum())
@@ -186,6 +191,7 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        self._follow(values)
         values = torch.as_tensor(values, device=self.total.device).detach().to(self.total.dtype)
         if sample_weight is not None:
             weight = torch.as_tensor(sample_weight, device=values.device).to(values.dtype)
