@@ -86,7 +86,8 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: bool | None = None) -> 
     if torch.is_tensor(x):
         return x if target is None or x.dtype == target else x.to(target)
     if isinstance(x, (np.ndarray, np.generic)):
-        tensor = torch.from_numpy(np.array(x, copy=not x.flags.writeable if isinstance(x, np.ndarray) else True))
+        array = np.ascontiguousarray(x)  # torch takes no negative strides (x[::-1])
+        tensor = torch.from_numpy(array if array.flags.writeable else array.copy())
     elif isinstance(x, (list, tuple)) and builtins.any(torch.is_tensor(v) for v in x):
         tensor = torch.stack([convert_to_tensor(v) for v in x])
     else:
@@ -904,6 +905,208 @@ def tril(x: Any, k: int = 0) -> torch.Tensor:
     return torch.tril(convert_to_tensor(x), k)
 
 
+# ---------------------------------------------------------------------------- more numpy
+def swapaxes(x: Any, axis1: int, axis2: int) -> torch.Tensor:
+    """Exchange two axes.
+
+    >>> swapaxes(zeros((2, 3, 4)), 0, 2).shape
+    torch.Size([4, 3, 2])
+    """
+    return convert_to_tensor(x).transpose(axis1, axis2)
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> torch.Tensor:
+    """Move axes to new positions (numpy's ``moveaxis``).
+
+    >>> moveaxis(zeros((2, 3, 4)), 0, -1).shape
+    torch.Size([3, 4, 2])
+    """
+    return torch.movedim(convert_to_tensor(x), source, destination)
+
+
+def ravel(x: Any) -> torch.Tensor:
+    """The elements as one flat vector.
+
+    >>> ravel(zeros((2, 3))).shape
+    torch.Size([6])
+    """
+    return convert_to_tensor(x).reshape(-1)
+
+
+def broadcast_to(x: Any, shape: Any) -> torch.Tensor:
+    """``x`` repeated (without copying) to ``shape``.
+
+    >>> broadcast_to(ones((3,)), (2, 3)).shape
+    torch.Size([2, 3])
+    """
+    return convert_to_tensor(x).expand(_shape_arg(shape))
+
+
+def copy(x: Any) -> torch.Tensor:
+    """A copy of ``x``.
+
+    >>> copy(ones(1)).tolist()
+    [1.0]
+    """
+    return convert_to_tensor(x).clone()
+
+
+def meshgrid(*xs: Any, indexing: str = "xy") -> list[torch.Tensor]:
+    """Coordinate grids (numpy's default ``indexing='xy'``).
+
+    >>> [g.shape for g in meshgrid(arange(3), arange(2))]
+    [torch.Size([2, 3]), torch.Size([2, 3])]
+    """
+    return list(torch.meshgrid(*(convert_to_tensor(v) for v in xs), indexing=indexing))
+
+
+def average(x: Any, axis: Axis = None, weights: Any = None) -> torch.Tensor:
+    """The (weighted) mean over ``axis`` (numpy's ``average``; 1-D weights along one axis).
+
+    >>> average(convert_to_tensor([1.0, 3.0]), weights=convert_to_tensor([3.0, 1.0])).item()
+    1.5
+    """
+    t = convert_to_tensor(x)
+    if weights is None:
+        return mean(t, axis)
+    w = convert_to_tensor(weights).to(device=t.device, dtype=t.dtype if t.is_floating_point() else torch.float32)
+    if w.dim() == 1 and t.dim() > 1 and axis is not None:
+        shape = [1] * t.dim()
+        shape[axis] = -1
+        w = w.reshape(shape)
+    return sum(t * w, axis) / sum(w.expand_as(t) if w.shape != t.shape else w, axis)
+
+
+def median(x: Any, axis: Axis = None, keepdims: bool = False) -> torch.Tensor:
+    """The median (numpy's: the mean of the two middle values for an even count).
+
+    >>> median(convert_to_tensor([1.0, 4.0, 2.0, 3.0])).item()
+    2.5
+    """
+    t = convert_to_tensor(x)
+    t = t if t.is_floating_point() else t.float()
+    return _reduce(lambda v, d, k=False: torch.quantile(v, 0.5, dim=d[0] if isinstance(d, tuple) and len(d) == 1
+                                                       else d, keepdim=k), t, axis if axis is None or
+                   isinstance(axis, int) else _single_axis(axis), keepdims)
+
+
+def _single_axis(axis: Sequence[int]) -> int:
+    if len(axis) != 1:
+        raise ValueError(f"median over several axes {tuple(axis)} is not supported; reshape first.")
+    return axis[0]
+
+
+def nonzero(x: Any) -> tuple[torch.Tensor, ...]:
+    """Indices of the non-zero entries, one tensor per axis.
+
+    >>> [t.tolist() for t in nonzero(convert_to_tensor([0, 3, 0, 5]))]
+    [[1, 3]]
+    """
+    return torch.nonzero(convert_to_tensor(x), as_tuple=True)
+
+
+def isclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> torch.Tensor:
+    """Element-wise closeness (numpy's tolerances).
+
+    >>> isclose(convert_to_tensor([1.0, 2.0]), 1.0).tolist()
+    [True, False]
+    """
+    a, b = _pair(x1, x2)
+    return torch.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> torch.Tensor:
+    """How often each non-negative integer occurs.
+
+    >>> bincount(convert_to_tensor([0, 2, 2])).tolist()
+    [1, 0, 2]
+    """
+    t = convert_to_tensor(x).long()
+    w = None if weights is None else convert_to_tensor(weights).to(t.device)
+    return torch.bincount(t, weights=w, minlength=minlength)
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> torch.Tensor:
+    """The diagonal of two axes.
+
+    >>> diagonal(eye(2)).tolist()
+    [1.0, 1.0]
+    """
+    return torch.diagonal(convert_to_tensor(x), offset, axis1, axis2)
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> torch.Tensor:
+    """The sum of the diagonal.
+
+    >>> trace(eye(3)).item()
+    3.0
+    """
+    return diagonal(x, offset, axis1, axis2).sum(-1)
+
+
+def scatter(indices: Any, values: Any, shape: Any) -> torch.Tensor:
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (one index row per value).
+
+    >>> scatter(convert_to_tensor([[0], [2], [0]]), convert_to_tensor([1.0, 2.0, 3.0]), (3,)).tolist()
+    [4.0, 0.0, 2.0]
+    """
+    v = convert_to_tensor(values)
+    out = torch.zeros(_shape_arg(shape), dtype=v.dtype, device=v.device)
+    return scatter_update(out, indices, v, accumulate=True)
+
+
+def scatter_update(inputs: Any, indices: Any, updates: Any, accumulate: bool = False) -> torch.Tensor:
+    """A copy of ``inputs`` with entries at ``indices`` (rows of coordinates) set to ``updates``.
+
+    >>> scatter_update(zeros((2, 2)), convert_to_tensor([[0, 1]]), convert_to_tensor([5.0])).tolist()
+    [[0.0, 5.0], [0.0, 0.0]]
+    """
+    t = convert_to_tensor(inputs).clone()
+    idx = convert_to_tensor(indices).long().to(t.device)
+    coords = tuple(idx[..., i] for i in range(idx.shape[-1]))
+    return t.index_put_(coords, convert_to_tensor(updates).to(device=t.device, dtype=t.dtype), accumulate=accumulate)
+
+
+def slice_update(inputs: Any, start_indices: Sequence[int], updates: Any) -> torch.Tensor:
+    """A copy of ``inputs`` with the block at ``start_indices`` replaced by ``updates``.
+
+    >>> slice_update(zeros((3,)), (1,), ones((2,))).tolist()
+    [0.0, 1.0, 1.0]
+    """
+    t = convert_to_tensor(inputs).clone()
+    u = convert_to_tensor(updates).to(device=t.device, dtype=t.dtype)
+    index = tuple(builtins.slice(int(s), int(s) + n) for s, n in zip(start_indices, u.shape))
+    t[index] = u
+    return t
+
+
+def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
+    """``function`` applied to each slice along the first axis, results stacked (``torch.vmap``).
+
+    >>> vectorized_map(lambda row: row.sum(), ones((3, 2))).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    return torch.vmap(function)(convert_to_tensor(elements))
+
+
+def logaddexp(x1: Any, x2: Any) -> torch.Tensor:
+    """``log(exp(x1) + exp(x2))``, stably.
+
+    >>> builtins.round(logaddexp(0.0, 0.0).item(), 4)
+    0.6931
+    """
+    return torch.logaddexp(*_pair(x1, x2))
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> torch.Tensor:
+    """Scale to unit ``order``-norm along ``axis``.
+
+    >>> normalize(convert_to_tensor([[3.0, 4.0]])).tolist()
+    [[0.6000000238418579, 0.800000011920929]]
+    """
+    return F.normalize(convert_to_tensor(x), p=order, dim=axis)
+
+
 # ---------------------------------------------------------------------------- neural-network ops
 def softmax(x: Any, axis: int = -1) -> torch.Tensor:
     """Softmax along ``axis``.
@@ -1125,7 +1328,62 @@ def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str 
     return _pool("avg", inputs, pool_size, strides, padding, data_format)
 
 
+def hard_sigmoid(x: Any) -> torch.Tensor:
+    """``relu6(x + 3) / 6`` (Keras 3's hard sigmoid).
+
+    >>> hard_sigmoid(zeros(1)).tolist()
+    [0.5]
+    """
+    return F.hardsigmoid(convert_to_tensor(x))
+
+
+def log_sigmoid(x: Any) -> torch.Tensor:
+    """``log(sigmoid(x))``, stably.
+
+    >>> builtins.round(log_sigmoid(zeros(1)).item(), 4)
+    -0.6931
+    """
+    return F.logsigmoid(convert_to_tensor(x))
+
+
+def softsign(x: Any) -> torch.Tensor:
+    """``x / (|x| + 1)``.
+
+    >>> softsign(ones(1)).tolist()
+    [0.5]
+    """
+    return F.softsign(convert_to_tensor(x))
+
+
+def _resize(images: Any, size: Sequence[int], interpolation: str = "bilinear", antialias: bool = False,
+            data_format: str | None = None) -> torch.Tensor:
+    """Resize images (batch or single, channels_last by default) to ``size`` (height, width).
+
+    >>> image.resize(ones((1, 4, 4, 3)), (2, 2)).shape
+    torch.Size([1, 2, 2, 3])
+    """
+    from glassnet.config import resolve_data_format
+
+    x = convert_to_tensor(images)
+    single = x.dim() == 3
+    x = x[None] if single else x
+    last = resolve_data_format(data_format) == "channels_last"
+    x = x.movedim(-1, 1) if last else x
+    mode = {"bilinear": "bilinear", "nearest": "nearest", "bicubic": "bicubic", "area": "area"}.get(interpolation)
+    if mode is None:
+        raise ValueError(f"image.resize(interpolation={interpolation!r}): use bilinear, nearest, bicubic or area.")
+    kwargs = {"align_corners": False, "antialias": antialias} if mode in ("bilinear", "bicubic") else {}
+    y = F.interpolate(x.float() if not x.is_floating_point() else x, size=tuple(size), mode=mode, **kwargs)
+    y = y.movedim(1, -1) if last else y
+    return y[0] if single else y
+
+
+#: Keras' ``ops.image`` sub-namespace (``resize``)
+image = types.SimpleNamespace(resize=_resize)
+
+
 _NN_NAMES = ("softmax", "log_softmax", "sigmoid", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
+             "hard_sigmoid", "log_sigmoid", "softsign",
              "swish", "softplus", "tanh", "one_hot", "moments", "categorical_crossentropy",
              "sparse_categorical_crossentropy", "binary_crossentropy", "conv", "max_pool", "average_pool")
 #: Keras' ``ops.nn`` sub-namespace

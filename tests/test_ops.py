@@ -199,3 +199,39 @@ def test_random_is_seeded_and_shaped():
     n = grandom.normal((20000,), mean=3.0, stddev=2.0, seed=0)
     assert abs(n.mean().item() - 3.0) < 0.05 and abs(n.std().item() - 2.0) < 0.05
     assert grandom.randint((50,), 0, 3, seed=0).max() < 3
+
+
+def test_more_numpy_ops():
+    close(ops.swapaxes(X, 0, 2), np.swapaxes(X, 0, 2))
+    close(ops.moveaxis(X, 0, -1), np.moveaxis(X, 0, -1))
+    close(ops.ravel(X), np.ravel(X))
+    close(ops.broadcast_to(X[0, 0], (5, 4)), np.broadcast_to(X[0, 0], (5, 4)))
+    for ours, reference in zip(ops.meshgrid(np.arange(3), np.arange(2)), np.meshgrid(np.arange(3), np.arange(2))):
+        close(ours, reference)
+    weights = np.array([1.0, 2.0, 3.0], np.float32)
+    close(ops.average(X, axis=1, weights=weights), np.average(X, axis=1, weights=weights))
+    close(ops.median(X), np.median(X))
+    close(ops.median(X, axis=1), np.median(X, axis=1))
+    close(ops.isclose(X, X + 1e-9), np.isclose(X, X + 1e-9))
+    close(ops.bincount(np.array([0, 3, 3, 1])), np.bincount([0, 3, 3, 1]))
+    close(ops.trace(X[0, :, :3]), np.trace(X[0, :, :3]))
+    close(ops.logaddexp(X, X[::-1]), np.logaddexp(X, X[::-1]))
+    close(ops.normalize(X), X / np.linalg.norm(X, axis=-1, keepdims=True))
+    close(ops.vectorized_map(lambda row: row * 2, X), X * 2)
+
+
+def test_scatter_and_slice_update():
+    expected = np.zeros((2, 3), np.float32)
+    np.add.at(expected, ([0, 1, 0], [1, 2, 1]), [1.0, 2.0, 3.0])
+    close(ops.scatter(np.array([[0, 1], [1, 2], [0, 1]]), np.array([1.0, 2.0, 3.0], np.float32), (2, 3)), expected)
+    updated = X.copy()
+    updated[1, 1:3, 0:2] = 7
+    close(ops.slice_update(X, (1, 1, 0), np.full((1, 2, 2), 7, np.float32)), updated)
+
+
+def test_image_resize_matches_torch():
+    images = RNG.random((2, 4, 6, 3)).astype(np.float32)
+    reference = torch.nn.functional.interpolate(torch.from_numpy(images).permute(0, 3, 1, 2), size=(2, 3),
+                                                mode="bilinear", align_corners=False).permute(0, 2, 3, 1)
+    close(ops.image.resize(images, (2, 3)), reference)
+    assert ops.image.resize(images[0], (8, 12)).shape == (8, 12, 3)
