@@ -24,6 +24,7 @@ accuracy from the loss and the shapes, as Keras does.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import torch
@@ -141,8 +142,15 @@ class Metric:
         return y_pred, y_true
 
     def get_config(self) -> dict:
-        """Constructor arguments (for saving)."""
-        return {"name": self.name}
+        """Constructor arguments (for saving): those of ``__init__`` stored under the same attribute name.
+
+        >>> BinaryAccuracy(threshold=0.7).get_config()
+        {'name': 'binary_accuracy', 'threshold': 0.7}
+        """
+        params = inspect.signature(type(self).__init__).parameters.values()
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+        return {n: getattr(self, n) for n in names if n != "dtype" and isinstance(getattr(self, n, None),
+                                                                                   (str, int, float, bool))}
 
     @classmethod
     def from_config(cls, config: dict) -> "Metric":
@@ -437,6 +445,34 @@ ALL: dict[str, Callable[..., Metric]] = {
 }
 
 
+def serialize(metric: Metric) -> dict:
+    """``{'class_name', 'config'}`` of a metric, for saved compile settings.
+
+    >>> serialize(SparseTopKCategoricalAccuracy(k=3))
+    {'class_name': 'SparseTopKCategoricalAccuracy', 'config': {'k': 3, 'name': 'sparse_top_k_categorical_accuracy'}}
+    """
+    return {"class_name": serialization.registered_name(type(metric)), "config": metric.get_config()}
+
+
+def serialize_lookup(config: dict) -> Metric:
+    """The metric :func:`serialize` described (glassnet's by class name, yours from the registry).
+
+    >>> serialize_lookup({'class_name': 'Mean', 'config': {'name': 'loss'}}).name
+    'loss'
+    """
+    name = config["class_name"]
+    builtin = {cls.__name__: cls for cls in _all_subclasses(Metric) if cls.__module__ == __name__}
+    cls = builtin.get(name) or serialization.get_class(name)
+    return cls.from_config(config.get("config", {}))
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_all_subclasses(sub)]
+    return found
+
+
 def get(identifier, loss_name: str | None = None) -> Metric:
     """A metric from its Keras name, the object itself, a Metric class, or a function
     ``fn(y_true, y_pred) -> per-sample values`` (averaged, as Keras does).
@@ -448,6 +484,8 @@ def get(identifier, loss_name: str | None = None) -> Metric:
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if isinstance(identifier, dict) and "class_name" in identifier:  # a saved metric (your own class too)
+        return serialize_lookup(identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     cls = lookup("metric", identifier, ALL)

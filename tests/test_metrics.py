@@ -130,3 +130,16 @@ def test_function_metric_is_averaged():
     t, p = rng.rand(20, 2), rng.rand(20, 2)
     assert _run(metrics.get(absolute_error), t, p) == pytest.approx(np.abs(t - p).mean(), rel=1e-5)
     assert metrics.get(absolute_error).name == "absolute_error"
+
+
+@pytest.mark.parametrize("metric", [metrics.SparseTopKCategoricalAccuracy(k=3, name="top3"),
+                                    metrics.BinaryAccuracy(threshold=0.7), metrics.AUC(num_thresholds=50),
+                                    metrics.Precision(thresholds=0.3), metrics.Mean(name="loss")])
+def test_serialize_round_trip_keeps_arguments(metric):
+    rebuilt = metrics.get(metrics.serialize(metric))
+    assert type(rebuilt) is type(metric) and rebuilt.get_config() == metric.get_config()
+
+
+def test_user_metric_round_trips_through_the_registry():
+    rebuilt = metrics.get(metrics.serialize(CategoricalTruePositives(name="ctp")))
+    assert isinstance(rebuilt, CategoricalTruePositives) and rebuilt.name == "ctp"
