@@ -39,11 +39,10 @@ PROGRAMS: dict[str, str] = {
     "guide_sequential_model": RUNS,
     "guide_functional_api": missing("layers.LSTM (recurrent layers); later VGG19's layers expose no .output"),
     "guide_training_with_built_in_methods": NEEDS_TENSORFLOW,
-    "guide_custom_train_step_in_torch": missing("optimizer.apply(grads, variables), Keras 3's optimizer API"),
-    "guide_writing_a_custom_training_loop_in_torch": missing("optimizer.apply(grads, variables)"),
+    "guide_custom_train_step_in_torch": RUNS,
+    "guide_writing_a_custom_training_loop_in_torch": RUNS,
     "guide_writing_your_own_callbacks": RUNS,
-    "guide_making_new_layers_and_models_via_subclassing": missing(
-        "fit() of a model without trainable weights (torch refuses an empty parameter list)"),
+    "guide_making_new_layers_and_models_via_subclassing": RUNS,
     "guide_serialization_and_saving": missing("keras.saving.get_custom_objects / custom_object_scope"),
     "guide_transfer_learning": NEEDS_TENSORFLOW,
     "guide_understanding_masking_and_padding": missing("keras.utils.pad_sequences, masking, layers.LSTM"),
@@ -59,8 +58,7 @@ PROGRAMS: dict[str, str] = {
     "dlwp_2_1_first_look_at_a_neural_network": RUNS,
     "dlwp_3_5_classifying_movie_reviews": missing("keras.datasets.imdb"),
     "dlwp_5_1_introduction_to_convnets": RUNS,
-    "dlwp_ch07_working_with_keras": missing(
-        "compile(loss=[...]) for a subclassed model returning two outputs (its output names)"),
+    "dlwp_ch07_working_with_keras": RUNS,
     # a blog tutorial and a TensorFlow tutorial
     "blog_airline_passengers_mlp": RUNS,
     "tf_tutorial_basic_classification": NEEDS_TENSORFLOW,

@@ -72,3 +72,23 @@ def test_a_notebook_does_not_show_the_printed_summary_twice():
     # IPython shows a cell's last value unless it is None or has an _ipython_display_ hook
     text = Sequential([Input(shape=(3,)), Dense(2)]).summary(print_fn=lambda line: None)
     assert isinstance(text, str) and text._ipython_display_() is None
+
+
+def test_summary_of_a_subclassed_model_right_after_build():
+    from glassnet.layers import Dense
+    from glassnet.models import Model
+
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = Dense(3)
+
+        def call(self, inputs):
+            return self.hidden(inputs)
+
+    net = Net()
+    net.build((None, 4))
+    lines = []
+    net.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "(None, 3)" in text and "15" in text and "not built" not in text

@@ -98,11 +98,11 @@ class Model(Trainer, Layer):
         >>> m = Sequential([Dense(2)]); m.build((None, 5)); m.count_params()
         12
         """
-        if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
-            example = [torch.zeros((1, *shape[1:])) for shape in input_shape]
-        else:
-            example = torch.zeros((1, *tuple(input_shape)[1:]))
-        self._run_example(example)
+        nested = isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple))
+        shapes = [tuple(shape) for shape in input_shape] if nested else [tuple(input_shape)]
+        examples = [torch.zeros((1, *shape[1:])) for shape in shapes]
+        self._run_example(examples if nested else examples[0])
+        self._built_input_shapes = [[None, *shape[1:]] for shape in shapes]  # summary() can show it now
 
     def _run_example(self, example):
         with evaluating(self), torch.no_grad():

@@ -93,6 +93,9 @@ class MetricResults(MutableMapping):
             return self._values[key]
         return self._metrics[key].result()
 
+    def __contains__(self, key: object) -> bool:  # without computing a result
+        return key in self._values or key in self._metrics
+
     def __setitem__(self, key: str, value: Any) -> None:
         self._metrics.pop(key, None)
         self._values[key] = value
