@@ -26,6 +26,10 @@ from glassnet.allocator import tune_malloc  # noqa: E402
 
 tune_malloc()  # see glassnet/allocator.py; opt out with GLASSNET_MALLOC_TUNING=0
 
+from glassnet.porting import install as _install_tensorflow_hint  # noqa: E402
+
+_install_tensorflow_hint()  # `import tensorflow` without TensorFlow says what to use instead (glassnet/porting.py)
+
 #: Keras' namespaces, imported on first attribute access
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
                "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",

@@ -96,8 +96,8 @@ def test_program(stem: str, expected: str, tmp_path: Path):
     tail = (result.stdout[-1500:] + "\n" + result.stderr[-3000:]).strip()
     if expected == NEEDS_TENSORFLOW:
         assert result.returncode != 0, f"{stem} needs TensorFlow but ran:\n{tail}"
-        no_tensorflow = "No module named 'tensorflow" in result.stderr
-        assert no_tensorflow or "glassnet" in result.stderr.splitlines()[-1], tail
+        told_the_way = "No module named 'tensorflow" in result.stderr and "instead of tf.data" in result.stderr
+        assert told_the_way or "glassnet" in result.stderr.splitlines()[-1], tail
         return
     assert result.returncode == 0, f"{stem} failed:\n{tail}"
 
