@@ -100,6 +100,37 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Push the rows (``mode='rows'``) or columns of a kernel towards orthogonality: Keras' formula,
+    ``factor`` times the mean absolute cosine similarity of distinct pairs (the kernel as Keras lays
+    it out: a Dense kernel is (in, units), so ``'columns'`` compares units).
+
+    >>> OrthogonalRegularizer(1.0)(torch.eye(3)).item()
+    0.0
+    >>> round(OrthogonalRegularizer(1.0)(torch.ones(2, 2)).item(), 4)  # two parallel rows: 0.5 * 2 / 1
+    1.0
+    """
+
+    def __init__(self, factor: float = 0.01, mode: str = "rows"):
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer(mode={mode!r}): use 'rows' or 'columns'.")
+        self.factor, self.mode = _factor(factor, "factor"), mode
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D kernel (e.g. a Dense kernel), got shape "
+                             f"{tuple(x.shape)}.")
+        vectors = torch.nn.functional.normalize(x if self.mode == "rows" else x.t(), dim=1)
+        product = vectors @ vectors.t()
+        size = product.shape[0]
+        off_diagonal = product * (1.0 - torch.eye(size, device=x.device, dtype=x.dtype))
+        pairs = size * (size - 1.0) / 2.0
+        return self.factor * 0.5 * off_diagonal.abs().sum() / pairs
+
+    def get_config(self) -> dict:
+        return {"factor": self.factor, "mode": self.mode}
+
+
 def _factor(value: Any, name: str) -> float:
     value = float(value)
     if not value >= 0:
@@ -108,8 +139,9 @@ def _factor(value: Any, name: str) -> float:
 
 
 #: lower-case aliases, as Keras 3 exports them (``l1_l2`` is ``L1L2``: both factors default to 0)
-l1, l2, l1_l2 = L1, L2, L1L2
-ALL: dict[str, Callable[..., Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+ALL: dict[str, Callable[..., Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2,
+                                              "orthogonal_regularizer": OrthogonalRegularizer}
 
 
 def get(identifier: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
@@ -142,4 +174,5 @@ def serialize(regularizer: Any) -> dict | None:
     return {"class_name": serialization.registered_name(type(regularizer)), "config": regularizer.get_config()}
 
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
+           "orthogonal_regularizer", "get", "serialize"]

@@ -24,7 +24,7 @@ def test_get_by_name_object_config_and_errors():
     assert regularizers.get(reg) is reg
     rebuilt = regularizers.get(regularizers.serialize(regularizers.L1L2(0.1, 0.2)))
     assert isinstance(rebuilt, regularizers.L1L2) and rebuilt.get_config() == {"l1": 0.1, "l2": 0.2}
-    with pytest.raises(ValueError, match="Unknown regularizer 'l3'. Valid names: l1, l1_l2, l2"):
+    with pytest.raises(ValueError, match="Unknown regularizer 'l3'. Valid names: l1, l1_l2, l2, orthogonal_regularizer"):
         regularizers.get("l3")
     with pytest.raises(ValueError, match="non-negative"):
         regularizers.L2(-1)
@@ -63,8 +63,8 @@ def test_model_losses_collect_sublayers_and_fit_adds_them():
                               Dense(1, kernel_regularizer="l1")])
     assert len(model.losses) == 2
     first, second = model.layers[-2:]
-    penalty = 0.5 * float((first.weight ** 2).sum()) + 0.01 * float(first.weight.new_tensor(0) +
-                                                                      second.weight.abs().sum())
+    with torch.no_grad():
+        penalty = 0.5 * float((first.weight ** 2).sum()) + 0.01 * float(second.weight.abs().sum())
     assert sum(t.item() for t in model.losses) == pytest.approx(penalty, rel=1e-5)
     model.compile(optimizer="sgd", loss="mse")
     mse = float(((model.predict(x, verbose=0) - y) ** 2).mean())
@@ -114,3 +114,13 @@ def test_custom_regularizer_subclass_round_trips():
     layer = Dense(2, input_dim=2, kernel_regularizer=Offset(3.0))
     rebuilt = Dense.from_config(layer.get_config())
     assert isinstance(rebuilt.kernel_regularizer, Offset) and rebuilt.kernel_regularizer.target == 3.0
+
+
+def test_regularizers_see_the_kernel_in_keras_layout():
+    """A layout-dependent penalty (orthogonality of a Dense kernel's columns = its units) gets Keras' (in, units)."""
+    layer = Dense(3, input_dim=4, kernel_regularizer=regularizers.OrthogonalRegularizer(1.0, mode="columns"))
+    kernel = layer.weight.detach().t().numpy()  # Keras' (in, units)
+    columns = kernel / np.linalg.norm(kernel, axis=0, keepdims=True)
+    product = columns.T @ columns
+    expected = 0.5 * np.abs(product - np.diag(np.diag(product))).sum() / 3.0
+    assert layer.losses[0].item() == pytest.approx(expected, rel=1e-5)

@@ -309,8 +309,8 @@ class Layer(nn.Module):
             state = module.__dict__
             if state.get("_losses"):
                 found += state["_losses"]
-            for key, regularizer in state.get("_regularizers", {}).items():
-                found.append(regularizer(getattr(module, key)))
+            for key, regularizer in state.get("_regularizers", {}).items():  # seen in Keras' layout
+                found.append(regularizer(module._keras_layout(key, getattr(module, key))))
         return found
 
     def apply_constraints(self) -> int:
