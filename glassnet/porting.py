@@ -23,16 +23,17 @@ from typing import Any
 
 HINT = (
     "glassnet runs Keras programs on PyTorch, without TensorFlow. In place of TensorFlow's own APIs use: "
-    "NumPy arrays, a torch DataLoader or glassnet.datasets instead of tf.data; torch autograd "
+    "NumPy arrays, a torch DataLoader or glassnet.datasets instead of tf.data (and glassnet.datasets or "
+    "image_dataset_from_directory instead of tensorflow_datasets); torch autograd "
     "(loss.backward()) with optimizer.apply(grads, model.trainable_weights) instead of tf.GradientTape; "
     "glassnet.ops instead of tf.math/tf.nn; and 'import glassnet as keras' instead of tf.keras. "
     "See the README section 'Keras programs that run unchanged'.")
 
 
 def is_missing_tensorflow(err: BaseException) -> bool:
-    """True for the ModuleNotFoundError of a ``tensorflow`` import."""
-    name = getattr(err, "name", None) or ""
-    return isinstance(err, ModuleNotFoundError) and (name == "tensorflow" or name.startswith("tensorflow."))
+    """True for the ModuleNotFoundError of a ``tensorflow`` (or ``tensorflow_datasets``) import."""
+    name = (getattr(err, "name", None) or "").split(".")[0]
+    return isinstance(err, ModuleNotFoundError) and name in ("tensorflow", "tensorflow_datasets")
 
 
 def add_hint(err: BaseException) -> BaseException:
