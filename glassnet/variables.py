@@ -1,6 +1,6 @@
 """``Variable``: a ``torch.nn.Parameter`` with Keras' variable methods.
 
-Layer weights made by ``add_weight`` and metric state made by ``add_variable``
+Weights your layers make with ``add_weight`` and metric state made by ``add_variable``
 are Variables: real Parameters (optimizers, ``state_dict`` and ``torch.compile``
 see an ordinary parameter; arithmetic gives plain tensors), plus the names Keras
 code uses — ``v.value``, ``v.assign(x)``, ``v.assign_add(x)``, ``v.assign_sub(x)``
@@ -43,6 +43,15 @@ class Variable(nn.Parameter):
         super().__init__()
         if name is not None:
             self.path = name  # Keras' variable path, e.g. 'dense/kernel'
+
+    @staticmethod
+    def wrap(tensor: torch.Tensor) -> "Variable":
+        """``tensor`` as a Variable sharing its memory (no copy).
+
+        >>> t = torch.zeros(2); v = Variable.wrap(t); _ = v.assign_add(1.0); t.tolist()
+        [1.0, 1.0]
+        """
+        return torch.Tensor._make_subclass(Variable, tensor.detach(), tensor.requires_grad)
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:

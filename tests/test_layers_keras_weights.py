@@ -139,3 +139,22 @@ def test_weight_assigned_over_a_placeholder_attribute():
     layer = Lazy()
     assert layer(torch.ones(1, 3)).tolist() == [[3.0, 3.0]]
     assert list(layer.state_dict()) == ["kernel"] and layer.count_params() == 6
+
+
+def test_builtin_layers_keep_plain_parameters_and_custom_buffers_stay_variables():
+    dense = Dense(2, input_dim=3)
+    assert type(dense.weight) is torch.nn.Parameter  # no subclass dispatch on glassnet's hot path
+
+    class Counter(Layer):
+        def build(self, shape):
+            self.total = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+        def call(self, x):
+            self.total.assign_add(x.shape[0])
+            return x
+
+    layer = Counter()
+    layer(torch.ones(3, 1))
+    layer.to(torch.float64)  # torch swaps buffers for plain tensors; the Variable API stays
+    layer(torch.ones(2, 1, dtype=torch.float64))
+    assert isinstance(layer.total, Variable) and layer.total.item() == 5.0 and layer.total.dtype == torch.float64

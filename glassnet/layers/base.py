@@ -203,9 +203,10 @@ class Layer(nn.Module):
     def add_weight(self, shape: Iterable[int] | None = None, initializer: Any = None, dtype: Any = None,
                    trainable: bool = True, autocast: bool = True, regularizer: Any = None,
                    constraint: Any = None, aggregation: str = "none", name: str | None = None) -> torch.Tensor:
-        """Create, initialise and register a weight (Keras 3's signature; returns a
-        :class:`~glassnet.variables.Variable`). Trainable weights are parameters,
-        non-trainable ones buffers (``state_dict`` entries that the optimizer leaves alone).
+        """Create, initialise and register a weight (Keras 3's signature). In your layers it is a
+        :class:`~glassnet.variables.Variable` (``.value``, ``.assign``, ...); glassnet's own layers keep
+        plain ``nn.Parameter`` objects (no per-op subclass dispatch on the hot path). Trainable weights are
+        parameters, non-trainable ones buffers (``state_dict`` entries the optimizer leaves alone).
 
         Without ``name`` the weight is registered as 'variable' ('variable_1', ...) and
         renamed after the attribute you assign it to (``self.w = self.add_weight(...)``
@@ -237,7 +238,11 @@ class Layer(nn.Module):
         if self._build_device is not None:
             value = value.to(self._build_device)
         key = name if name is not None else self._free_weight_name()
-        weight = Variable(value.detach(), trainable=trainable and self._trainable and value.is_floating_point())
+        requires_grad = trainable and self._trainable and value.is_floating_point()
+        if _builtin(type(self)):  # glassnet's own layers: plain torch tensors, no subclass dispatch per op
+            weight = nn.Parameter(value, requires_grad=requires_grad) if trainable else value
+        else:
+            weight = Variable(value.detach(), trainable=requires_grad)
         if trainable:
             self.register_parameter(key, weight)
         else:
@@ -250,6 +255,16 @@ class Layer(nn.Module):
             self._constraints[key] = constraints.get(constraint)
         return weight
 
+    def _apply(self, fn, recurse: bool = True):
+        """Moving or casting the layer (``.to(device)``) keeps non-trainable Variables Variables
+        (torch replaces buffers with plain tensors)."""
+        variables = [n for n in self.__dict__.get("_weight_buffers", ()) if isinstance(self._buffers.get(n), Variable)]
+        result = super()._apply(fn, recurse)
+        for name in variables:
+            if not isinstance(self._buffers[name], Variable):
+                self._buffers[name] = Variable.wrap(self._buffers[name])
+        return result
+
     def _free_weight_name(self) -> str:
         name, index = "variable", 0
         while name in self._parameters or name in self._buffers or name in self.__dict__:
@@ -259,7 +274,7 @@ class Layer(nn.Module):
 
     def __setattr__(self, name: str, value: Any) -> None:
         keys = self.__dict__.get("_variable_keys")
-        if keys and isinstance(value, Variable) and id(value) in keys:
+        if keys and isinstance(value, torch.Tensor) and id(value) in keys:
             self._rename_weight(keys.pop(id(value)), name, value)
             return
         super().__setattr__(name, value)
@@ -449,6 +464,11 @@ def _arrays_to_tensors(args: tuple, module: nn.Module) -> tuple:
         weight = next(itertools.chain(module.parameters(), module.buffers()), None)
         return tensor.to(weight.device) if weight is not None else tensor
     return tuple(pytree.tree_map(convert, list(args)))
+
+
+def _builtin(cls: type) -> bool:
+    """Whether ``cls`` is one of glassnet's own layers (their weights stay plain ``nn.Parameter`` objects)."""
+    return cls.__module__.startswith("glassnet.")
 
 
 def unique_modules(root: nn.Module) -> list[nn.Module]:
