@@ -124,3 +124,10 @@ def test_regularizers_see_the_kernel_in_keras_layout():
     product = columns.T @ columns
     expected = 0.5 * np.abs(product - np.diag(np.diag(product))).sum() / 3.0
     assert layer.losses[0].item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_add_loss_of_a_symbolic_tensor_is_explained():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Dense(2)(inputs))
+    with pytest.raises(TypeError, match="inside a layer's call"):
+        model.add_loss(inputs)

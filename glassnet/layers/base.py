@@ -307,6 +307,10 @@ class Layer(nn.Module):
         >>> layer = Penalised(); _ = layer(torch.tensor([-2.0, 4.0])); layer.losses[0].item()
         3.0
         """
+        if isinstance(loss, SymbolicTensor):
+            raise TypeError(f"add_loss on '{self.name}' got a symbolic tensor (from a functional graph). As in "
+                            "Keras 3, add the term inside a layer's call(): write a small layer whose call does "
+                            "self.add_loss(...) and returns its input, and put it in the graph.")
         self._losses.append(torch.as_tensor(loss, dtype=torch.float32) if not torch.is_tensor(loss) else loss)
 
     @property
