@@ -127,9 +127,13 @@ def serialize(fn: Activation) -> str:
         if candidate is fn:
             return name
     from glassnet import serialization
+    from glassnet.errors import UnknownNameError
     registered = serialization.registered_name(fn)
-    if ">" in registered:  # registered with glassnet.saving.register_keras_serializable
-        return registered
+    try:
+        if ">" in registered and serialization.get_class(registered) is fn:  # register_keras_serializable
+            return registered
+    except UnknownNameError:
+        pass
     if isinstance(fn, torch.nn.Module):
         raise TypeError(f"Cannot save activation module {fn!r} by name; use a named activation.")
     raise TypeError(f"Cannot save the custom activation {getattr(fn, '__name__', fn)!r}; use a named one "

@@ -1,6 +1,6 @@
 """``Variable``: a ``torch.nn.Parameter`` with Keras' variable methods.
 
-Weights your layers make with ``add_weight`` and metric state made by ``add_variable``
+Layer weights made by ``add_weight`` and metric state made by ``add_variable``
 are Variables: real Parameters (optimizers, ``state_dict`` and ``torch.compile``
 see an ordinary parameter; arithmetic gives plain tensors), plus the names Keras
 code uses — ``v.value``, ``v.assign(x)``, ``v.assign_add(x)``, ``v.assign_sub(x)``

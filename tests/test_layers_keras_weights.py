@@ -141,9 +141,13 @@ def test_weight_assigned_over_a_placeholder_attribute():
     assert list(layer.state_dict()) == ["kernel"] and layer.count_params() == 6
 
 
-def test_builtin_layers_keep_plain_parameters_and_custom_buffers_stay_variables():
+def test_every_weight_is_a_variable_and_buffers_stay_variables_after_to():
     dense = Dense(2, input_dim=3)
-    assert type(dense.weight) is torch.nn.Parameter  # no subclass dispatch on glassnet's hot path
+    assert isinstance(dense.weight, Variable) and isinstance(dense.weight, torch.nn.Parameter)
+    assert dense.weight.numpy().shape == (2, 3)  # Keras' `for w in model.weights: w.numpy()`
+    bn = BatchNormalization()
+    bn(torch.ones(2, 3, 4, 4))
+    assert isinstance(bn.running_mean, Variable) and type(bn.num_batches_tracked) is torch.Tensor
 
     class Counter(Layer):
         def build(self, shape):

@@ -203,10 +203,10 @@ class Layer(nn.Module):
     def add_weight(self, shape: Iterable[int] | None = None, initializer: Any = None, dtype: Any = None,
                    trainable: bool = True, autocast: bool = True, regularizer: Any = None,
                    constraint: Any = None, aggregation: str = "none", name: str | None = None) -> torch.Tensor:
-        """Create, initialise and register a weight (Keras 3's signature). In your layers it is a
-        :class:`~glassnet.variables.Variable` (``.value``, ``.assign``, ...); glassnet's own layers keep
-        plain ``nn.Parameter`` objects (no per-op subclass dispatch on the hot path). Trainable weights are
-        parameters, non-trainable ones buffers (``state_dict`` entries the optimizer leaves alone).
+        """Create, initialise and register a weight (Keras 3's signature) and return it: a
+        :class:`~glassnet.variables.Variable` (an ``nn.Parameter`` with ``.value``, ``.assign``,
+        ``.numpy()``...). Trainable weights are parameters, non-trainable ones buffers (``state_dict``
+        entries the optimizer leaves alone).
 
         Without ``name`` the weight is registered as 'variable' ('variable_1', ...) and
         renamed after the attribute you assign it to (``self.w = self.add_weight(...)``
@@ -238,11 +238,8 @@ class Layer(nn.Module):
         if self._build_device is not None:
             value = value.to(self._build_device)
         key = name if name is not None else self._free_weight_name()
-        requires_grad = trainable and self._trainable and value.is_floating_point()
-        if _builtin(type(self)):  # glassnet's own layers: plain torch tensors, no subclass dispatch per op
-            weight = nn.Parameter(value, requires_grad=requires_grad) if trainable else value
-        else:
-            weight = Variable(value.detach(), trainable=requires_grad)
+        weight = Variable.wrap(value.detach())
+        weight.requires_grad_(bool(trainable and self._trainable and value.is_floating_point()))
         if trainable:
             self.register_parameter(key, weight)
         else:
@@ -468,11 +465,6 @@ def _arrays_to_tensors(args: tuple, module: nn.Module) -> tuple:
         weight = next(itertools.chain(module.parameters(), module.buffers()), None)
         return tensor.to(weight.device) if weight is not None else tensor
     return tuple(pytree.tree_map(convert, list(args)))
-
-
-def _builtin(cls: type) -> bool:
-    """Whether ``cls`` is one of glassnet's own layers (their weights stay plain ``nn.Parameter`` objects)."""
-    return cls.__module__.startswith("glassnet.")
 
 
 def unique_modules(root: nn.Module) -> list[nn.Module]:
