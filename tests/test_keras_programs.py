@@ -43,9 +43,9 @@ PROGRAMS: dict[str, str] = {
     "guide_writing_a_custom_training_loop_in_torch": RUNS,
     "guide_writing_your_own_callbacks": RUNS,
     "guide_making_new_layers_and_models_via_subclassing": RUNS,
-    "guide_serialization_and_saving": missing("keras.saving.get_custom_objects / custom_object_scope"),
+    "guide_serialization_and_saving": RUNS,
     "guide_transfer_learning": NEEDS_TENSORFLOW,
-    "guide_understanding_masking_and_padding": missing("keras.utils.pad_sequences, masking, layers.LSTM"),
+    "guide_understanding_masking_and_padding": missing("masking, layers.LSTM"),
     "guide_intro_to_keras_for_engineers": NEEDS_TENSORFLOW,
     # keras-io examples
     "example_mnist_convnet": RUNS,
