@@ -218,3 +218,32 @@ def test_kill_at_any_epoch_and_resume_from_its_checkpoint_is_bit_identical(tmp_p
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
     assert sorted(p.name for p in tmp_path.glob("r*")) == [f"r{e}.glassnet" for e in range(killed_after + 1, 5)]
+
+
+def test_compiled_with_loss_and_metric_objects_loads_and_trains_on(tmp_path):
+    """Issue 7: load_model of a model compiled with a Loss object failed ('losses given for unknown
+    output(s) ['class_name', 'config']'); a user Metric did not load either."""
+    from glassnet import losses, metrics
+
+    class CountPositives(metrics.Metric):
+        def __init__(self, name="count_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.count = self.add_variable(shape=(), name="count")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.count.assign_add((y_pred > 0.5).sum())
+
+        def result(self):
+            return self.count
+
+    model = Sequential([Input(shape=(3,)), Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss=losses.SparseCategoricalCrossentropy(),
+                  metrics=[CountPositives(), metrics.SparseCategoricalAccuracy()])
+    x, y = np.random.rand(8, 3).astype("float32"), np.arange(8) % 2
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "objects.glassnet")
+    restored = load_model(tmp_path / "objects.glassnet")
+    assert [m.name for m in restored.metrics] == ["loss", "count_positives", "sparse_categorical_accuracy"]
+    assert restored.evaluate(x, y, verbose=0, return_dict=True)["loss"] == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True)["loss"], rel=1e-6)
+    restored.fit(x, y, epochs=1, verbose=0)

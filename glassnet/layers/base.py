@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
-from glassnet import activations, initializers, layout, serialization, symbolic
+from glassnet import activations, initializers, layout, logits, modes, serialization, symbolic
 from glassnet.config import resolve_data_format
 from glassnet.errors import GlassnetError, ShapeError
 from glassnet.naming import snake_case, unique_name
@@ -85,11 +85,12 @@ class Layer(nn.Module):
     weight penalties, computed fresh when read. ``fit`` adds their sum to the loss.
     """
 
-    _emit_logits = False  # set by the trainer on output layers whose softmax/sigmoid it fuses into the loss
+    _call_takes_training = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         serialization.register(cls)
+        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
         if "__init__" in cls.__dict__:
             cls.__init__ = _record_init_args(cls.__dict__["__init__"])
 
@@ -143,6 +144,16 @@ class Layer(nn.Module):
         return symbolic.layer_output(self)
 
     def forward(self, *args, **kwargs):
+        """Run the layer. ``training=True/False`` (Keras' call argument) runs this one call in that
+        mode and then restores each sublayer's own mode; it is passed on to ``call`` if ``call``
+        takes it."""
+        if "training" not in kwargs:
+            return self._run(args, kwargs)
+        training = kwargs["training"] if self._call_takes_training else kwargs.pop("training")
+        with modes.training_mode(self, training):
+            return self._run(args, kwargs)
+
+    def _run(self, args: tuple, kwargs: dict):
         if not self.built:
             self._build_from(args)
         if self._losses:
@@ -192,11 +203,13 @@ class Layer(nn.Module):
         return None
 
     def _activate(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply ``self.activation`` unless the trainer fused it into the loss."""
-        if self._emit_logits:
-            return x
+        """Apply ``self.activation``; a softmax/sigmoid output keeps its logits attached
+        (:mod:`glassnet.logits`) so a crossentropy loss can use them."""
         if self.activation is activations.softmax:
-            return torch.softmax(x, dim=layout.internal_axis(-1, x.dim(), self.data_format))
+            return logits.attach(torch.softmax(x, dim=layout.internal_axis(-1, x.dim(), self.data_format)),
+                                 x, "softmax")
+        if self.activation is activations.sigmoid:
+            return logits.attach(torch.sigmoid(x), x, "sigmoid")
         return self.activation(x)
 
     # ------------------------------------------------------------------ weights

@@ -165,7 +165,7 @@ class CompileConfig:
                 else loss_config(raw_loss))
         metrics = self._raw["metrics"]
         if metrics is not None:
-            metrics = pytree.tree_map(lambda m: m if isinstance(m, str) else m.name, metrics)
+            metrics = pytree.tree_map(_metric_config, metrics)
         return {"optimizer": optimizers.serialize(self.optimizer), "loss": loss, "metrics": metrics,
                 "loss_weights": self._raw["loss_weights"], "precision": self.precision,
                 "compile": self.use_compile}
@@ -183,6 +183,13 @@ class CompileConfig:
         return cls(output_names, optimizer=optimizers.get(config["optimizer"]), loss=loss,
                    metrics=config["metrics"], loss_weights=config["loss_weights"],
                    precision=config["precision"], compile=config["compile"])
+
+
+def _metric_config(metric: Any) -> Any:
+    """A compiled metric as JSON: its name, or its config for a Metric object (your own class too)."""
+    if isinstance(metric, metrics_module.Metric):
+        return metrics_module.serialize(metric)
+    return metric if isinstance(metric, str) else getattr(metric, "__name__", str(metric))
 
 
 def _is_serialized_loss(value: Any) -> bool:
