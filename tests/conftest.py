@@ -15,6 +15,9 @@ from glassnet.naming import reset_names
 
 REPO = Path(__file__).resolve().parents[1]
 
+# the ported Keras programs run as scripts (tests/test_keras_programs.py), never imported by pytest
+collect_ignore_glob = ["keras_programs/*"]
+
 
 def data_root() -> Path:
     """The shared test data folder: $GLASSNET_DATA as an absolute path (a relative one is taken from the
