@@ -28,6 +28,10 @@ def data_root() -> Path:
     return REPO.parent / "shared" / "data"
 
 
+# a fixed thread count: tests compare runs bit for bit, and the two xdist workers load the machine
+# (the adaptive choice is tested in tests/test_threads.py)
+os.environ.setdefault("GLASSNET_THREADS", "torch")
+
 if "GLASSNET_DATA" in os.environ or data_root().exists():
     # Resolved once, here: the library reads GLASSNET_DATA too, also in the CLI runs of the README tests,
     # which work in other folders, where a relative '../shared/data' would name another place.

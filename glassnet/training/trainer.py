@@ -29,6 +29,7 @@ from glassnet import constraints
 from glassnet.callbacks.base import Callback, CallbackList, History
 from glassnet.errors import NotCompiledError
 from glassnet.modes import evaluating
+from glassnet.threads import ThreadGovernor
 from glassnet.training import resume, run
 from glassnet.training.compile_config import CompileConfig
 from glassnet.training.data import ArrayData, make_data
@@ -204,22 +205,31 @@ class Trainer:
         self._fit_callbacks = list(callbacks or [])  # their state goes into saves made during this fit
         if initial_epoch > 0:  # continuing a loaded run: its callbacks' state and random generators
             resume.restore(self, self._fit_callbacks, self.__dict__.pop("_resume_state", None))
-        bar = ProgressBar(verbose, epochs, len(data))
-        bar.header(self._fit_header(data, val))
-        self.stop_training = False
-        self.history = history
-        callback_list.on_train_begin({})
+        with ThreadGovernor(config.device) as threads:  # fewer CPU threads while other processes are busy
+            bar = ProgressBar(verbose, epochs, len(data))
+            bar.header(self._fit_header(data, val))
+            self.stop_training = False
+            self.history = history
+            callback_list.on_train_begin({})
+            logs = self._run_epochs(data, val, range(initial_epoch, epochs), shuffle, validation_freq,
+                                    callback_list, bar, threads)
+        callback_list.on_train_end(logs)
+        return history
+
+    def _run_epochs(self, data, val, epochs: range, shuffle: bool, validation_freq: int,
+                    callbacks: CallbackList, bar: ProgressBar, threads: ThreadGovernor) -> dict[str, float]:
         logs: dict[str, float] = {}
-        for epoch in range(initial_epoch, epochs):
-            logs = self._train_epoch(data, epoch, shuffle, callback_list, bar)
+        for epoch in epochs:
+            if epoch > epochs.start:
+                threads.adjust()
+            logs = self._train_epoch(data, epoch, shuffle, callbacks, bar)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(self._evaluate_batches(val, prefix="val_", callbacks=callback_list))
-            callback_list.on_epoch_end(epoch, logs)
+                logs.update(self._evaluate_batches(val, prefix="val_", callbacks=callbacks))
+            callbacks.on_epoch_end(epoch, logs)
             bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
             if self.stop_training:
                 break
-        callback_list.on_train_end(logs)
-        return history
+        return logs
 
     def _validation_data(self, data, split: float, validation_data: Any, batch_size: int | None,
                          steps: int | None):
@@ -235,7 +245,9 @@ class Trainer:
     def _fit_header(self, data, val) -> str:
         samples = f"{data.num_samples:,} samples, " if isinstance(data, ArrayData) else ""
         validation = f", validating on {val.num_samples:,}" if isinstance(val, ArrayData) else ""
-        return f"Training '{self.name}' on {samples}{len(data)} steps per epoch{validation} · {self.compiled.describe()}"
+        cpu = f" · {torch.get_num_threads()} CPU threads" if self.compiled.device.type == "cpu" else ""
+        return (f"Training '{self.name}' on {samples}{len(data)} steps per epoch{validation} · "
+                f"{self.compiled.describe()}{cpu}")
 
     def _check_labels(self, data, pred: Any) -> None:
         """All labels vs the model's outputs ``pred`` on the first samples: in-memory labels at once,
