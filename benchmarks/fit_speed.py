@@ -50,7 +50,7 @@ OURS = ["glassnet", "glassnet-fp32", "glassnet-compile", "torch-bf16", "torch-fp
 PEERS = ["lightning", "keras-tf", "keras-torch"]
 PEER_MODULES = {"lightning": "lightning", "keras-tf": "keras, tensorflow", "keras-torch": "keras"}
 LABELS = {
-    "glassnet": "glassnet fit, defaults (bf16 autocast)",
+    "glassnet": "glassnet fit, defaults",
     "glassnet-fp32": "glassnet fit, precision='float32'",
     "glassnet-compile": "glassnet fit, compile=True",
     "torch-bf16": "hand-written loop, bf16 autocast + channels-last",
@@ -170,7 +170,7 @@ def main() -> None:
                     results.setdefault((config, model), []).append(result)
                     print(f"[{repeat + 1}/{args.repeats}] {model} {config}: {_brief(result)}", flush=True)
     summary = {key: summarise(value) for key, value in results.items()}
-    text = report(summary, configs, args, skipped, epochs)
+    text = report(summary, configs, args, skipped, epochs, [r for rs in results.values() for r in rs])
     print(text)
     if not args.quick:
         write_section(section_name(args.competitors), text)
@@ -231,7 +231,7 @@ def targets(summary: dict, models: list[str]) -> list[str]:
     return lines
 
 
-def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) -> str:
+def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int, raw: list[dict] = ()) -> str:
     import torch
     samples = 8192 if args.quick else 60000
     models = args.models.split(",")
@@ -249,9 +249,14 @@ def report(summary: dict, configs: list[str], args, skipped: dict, epochs: int) 
              "mean ± std; peak memory is the process's peak RSS (VmHWM); test accuracy on the 10,000 MNIST test "
              "images after the last epoch. Every process ran with glassnet's malloc tuning (peers too).  ",
              *([f"Load added on purpose: {args.competitors} busy pure-Python process(es) beside every "
-                "configuration.  "] if args.competitors else []),
+                "configuration. glassnet's fit adapts its CPU thread count to the load (glassnet/threads.py); "
+                "the others keep the threads set.  "] if args.competitors else []),
              f"CPU used by other processes during the runs (besides that): at most {max(loads, default=0):.2f} cores"
              f"{' — **measured under load, not comparable**' if max(loads, default=0) > 0.3 else ''}.", ""]
+    precisions = {r.get("precision") for r in raw if r.get("config") == "glassnet" and r.get("precision")}
+    if precisions:
+        lines += [f"glassnet's default precision on this machine: {', '.join(sorted(precisions))} "
+                  "(bf16 mixed precision only where the CPU computes bf16 natively).", ""]
     for model in models:
         keras = summary.get(("keras-tf", model))
         lines += [f"### {'Keras MNIST convnet' if model == 'cnn' else 'MLP 784-512-512-10'}", "",
