@@ -374,6 +374,20 @@ class Trainer:
         """Outputs for exactly the given batch, as numpy."""
         return self.predict(x, batch_size=10**12, verbose=0)
 
+    # ------------------------------------------------------------------ diagnose
+    def lr_find(self, x: Data, y: Data = None, **options: Any):
+        """The learning-rate finder on this compiled model; the weights and the optimizer are left
+        as they were. See :func:`glassnet.diagnose.lr_find` for ``start``, ``end``, ``steps``...
+
+        >>> from glassnet.models import Sequential
+        >>> from glassnet.layers import Dense
+        >>> m = Sequential([Dense(1, input_dim=2)]); m.compile(optimizer='sgd', loss='mse')
+        >>> len(m.lr_find(np.ones((8, 2)), np.ones((8, 1)), steps=5).learning_rates) <= 5
+        True
+        """
+        from glassnet.diagnose.lr_finder import lr_find
+        return lr_find(self, x, y, **options)
+
 
 def _parameter_device(model: torch.nn.Module) -> torch.device:
     return next((p.device for p in model.parameters()), torch.device("cpu"))
