@@ -1,5 +1,6 @@
 """glassnet.diagnose: see inside training — the course's bias/variance recipe and a learning-rate finder."""
 
+from glassnet.diagnose.bias_variance import BiasVariance, bias_variance
 from glassnet.diagnose.lr_finder import LRFinderResult, lr_find
 
-__all__ = ["LRFinderResult", "lr_find"]
+__all__ = ["BiasVariance", "bias_variance", "LRFinderResult", "lr_find"]

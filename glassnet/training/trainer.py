@@ -388,6 +388,23 @@ class Trainer:
         from glassnet.diagnose.lr_finder import lr_find
         return lr_find(self, x, y, **options)
 
+    def diagnose(self, x: Data = None, y: Data = None, validation_data: Any = None, bayes_error: float = 0.0,
+                 **options: Any):
+        """Bias or variance? Measures the train and dev errors, prints the verdict with the course's
+        recipe and returns it; ``x`` may also be a ``History`` with validation metrics. See
+        :func:`glassnet.diagnose.bias_variance.diagnose_model` (``verbose``, the thresholds...).
+
+        >>> from glassnet.models import Sequential
+        >>> from glassnet.layers import Dense
+        >>> m = Sequential([Dense(2, activation='softmax', input_dim=1)])
+        >>> m.compile(loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+        >>> x, y = np.array([[-1.0], [1.0]]), np.array([0, 1])
+        >>> m.diagnose(x, y, validation_data=(x, y), verbose=False).variance
+        0.0
+        """
+        from glassnet.diagnose.bias_variance import diagnose_model
+        return diagnose_model(self, x, y, validation_data=validation_data, bayes_error=bayes_error, **options)
+
 
 def _parameter_device(model: torch.nn.Module) -> torch.device:
     return next((p.device for p in model.parameters()), torch.device("cpu"))
