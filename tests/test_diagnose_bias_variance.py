@@ -161,3 +161,23 @@ def test_missing_dev_data_points_to_the_split_and_history_without_validation():
     with pytest.raises(NotCompiledError, match="before calling diagnose"):
         Sequential([Dense(1, input_dim=2)]).diagnose(np.zeros((2, 2)), np.zeros((2, 1)),
                                                      validation_data=(np.zeros((2, 2)), np.zeros((2, 1))))
+
+
+@pytest.mark.slow  # a real `glassnet train` process (mostly start-up)
+def test_glassnet_train_prints_the_verdict_and_writes_it_into_metrics_json(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [Path(sys.executable).parent / "glassnet", "train", "--epochs", "2", "--verbose", "0",
+               "--output", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = tmp_path.iterdir()
+    found = json.loads((run / "metrics.json").read_text())["bias_variance"]
+    assert found["verdict"] in ("high bias", "high variance", "high bias and high variance", "low bias, low variance")
+    assert found["recipe"] == list(bias_variance(found["train_error"], found["dev_error"]).recipe)
+    assert f"Verdict: {found['verdict']}" in result.stdout and f"dev error {found['dev_error']:.1%}" in result.stdout

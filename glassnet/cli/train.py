@@ -159,9 +159,22 @@ def train(
                       f"history.csv and metrics.json in {run_dir}/")
         raise typer.Exit(130) from None
     test_loss, test_accuracy = net.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    save_run(net, history, run_dir, title, {**results, "test_loss": test_loss, "test_accuracy": test_accuracy})
+    results.update(test_loss=test_loss, test_accuracy=test_accuracy, **_bias_variance(net, x_train, y_train, validation_split))
+    save_run(net, history, run_dir, title, results)
     console.print(f"[bold green]Test accuracy: {test_accuracy:.4f}[/] (loss {test_loss:.4f})")
     console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/")
+
+
+def _bias_variance(net, x_train, y_train, validation_split: float) -> dict:
+    """Print the bias/variance verdict on the train and dev parts (fit's validation_split: the last
+    fraction) and return it for metrics.json; nothing without a dev set."""
+    cut = int(len(x_train) * (1 - validation_split))
+    if not validation_split or cut in (0, len(x_train)):
+        return {}
+    result = net.diagnose(x_train[:cut], y_train[:cut], validation_data=(x_train[cut:], y_train[cut:]), verbose=False)
+    console.print(result)
+    return {"bias_variance": {"train_error": result.train_error, "dev_error": result.dev_error,
+                              "verdict": result.verdict, "recipe": list(result.recipe)}}
 
 
 def _remove_empty(folder: Path) -> None:
