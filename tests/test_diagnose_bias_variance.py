@@ -181,3 +181,23 @@ def test_glassnet_train_prints_the_verdict_and_writes_it_into_metrics_json(tmp_p
     assert found["verdict"] in ("high bias", "high variance", "high bias and high variance", "low bias, low variance")
     assert found["recipe"] == list(bias_variance(found["train_error"], found["dev_error"]).recipe)
     assert f"Verdict: {found['verdict']}" in result.stdout and f"dev error {found['dev_error']:.1%}" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["binary", "one-hot"])
+def test_classification_error_without_a_metric_matches_numpy(kind):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 5)).astype("float32")
+    if kind == "binary":
+        y = (x[:, 0] > 0).astype("float32")
+        model = Sequential([Dense(1, activation="sigmoid", input_dim=5)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        wrong = lambda xs, ys: np.mean((model.predict(xs, verbose=0)[:, 0] > 0.5) != ys)  # noqa: E731
+    else:
+        y = np.eye(3, dtype="float32")[rng.integers(0, 3, 64)]
+        model = Sequential([Dense(3, activation="softmax", input_dim=5)])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        wrong = lambda xs, ys: np.mean(model.predict(xs, verbose=0).argmax(-1) != ys.argmax(-1))  # noqa: E731
+    model.fit(x[:32], y[:32], epochs=3, verbose=0)
+    result = diagnose_model(model, x[:32], y[:32], validation_data=(x[32:], y[32:]), verbose=False)
+    assert result.train_error == pytest.approx(wrong(x[:32], y[:32]))
+    assert result.dev_error == pytest.approx(wrong(x[32:], y[32:]))
