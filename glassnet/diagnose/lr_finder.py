@@ -77,11 +77,12 @@ class LRFinderResult:
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("loss")
-        finite = [v for v in self.smoothed if np.isfinite(v)]
-        if finite:  # keep the explosion at the end from squashing the interesting part
-            low, high = min(finite), self.smoothed[0] if np.isfinite(self.smoothed[0]) else max(finite)
-            ax.set_ylim(low - 0.1 * abs(high - low) - 1e-12, max(high, low) + 0.5 * abs(high - low) + 1e-12)
-        ax.grid(alpha=0.3, which="both")
+        finite = [v for v in [*self.smoothed, *self.losses] if np.isfinite(v)]
+        if finite and np.isfinite(self.smoothed[0]):  # keep the explosion from squashing the descent
+            low, high = min(finite), max(self.smoothed[0], min(finite))
+            margin = 0.1 * (high - low) + 1e-12
+            ax.set_ylim(low - margin, high + 3 * margin)
+        ax.grid(alpha=0.3)
         ax.legend()
         ax.set_title("Learning-rate finder")
         fig.tight_layout()
