@@ -129,6 +129,15 @@ def test_suggestions_on_the_mnist_convnet_are_near_1e_minus_3(cache):
     assert max(result.smoothed[result.smoothed.index(min(result.smoothed)):]) > min(result.smoothed) * 1.2
 
 
+def test_arrays_are_reused_and_a_generator_ends_the_sweep():
+    model = _bn_model()
+    x, y = _toy_data(32)
+    assert len(lr_find(model, x, y, steps=10, batch_size=16).learning_rates) == 10  # 2 batches, 5 passes
+    batches = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8))
+    result = lr_find(model, batches, steps=10)
+    assert len(result.learning_rates) == 4 and not result.stopped_early
+
+
 def test_plot_writes_a_png_and_notebook_reprs(tmp_path):
     model = _bn_model()
     x, y = _toy_data()

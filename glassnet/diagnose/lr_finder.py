@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import collections.abc
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,8 @@ def lr_find(model: Any, x: Any, y: Any = None, *, start: float = 1e-7, end: floa
     (``lr_i = start * (end / start) ** (i / (steps - 1))``), training ``model`` with a throwaway copy of
     its compiled optimizer (same class and settings, fresh state) and its compiled loss; stop once the
     smoothed loss exceeds ``diverge`` times its best. The model's weights and buffers, training modes,
-    the compiled optimizer and the random generators are restored afterwards. ``x``/``y`` as in ``fit``.
+    the compiled optimizer and the random generators are restored afterwards. ``x``/``y`` as in ``fit``;
+    arrays and datasets are reused pass after pass, a generator is read once (the sweep ends with it).
 
     >>> from glassnet.models import Sequential
     >>> from glassnet.layers import Dense
@@ -168,10 +170,13 @@ def _check_arguments(start: float, end: float, steps: int, smooth: float, diverg
 
 
 def _endless(data: Any, seed: int) -> Iterator[tuple]:
+    """Batches pass after pass; a one-pass source (a generator, an iterator) ends after its pass."""
+    one_pass = isinstance(getattr(data, "source", None), collections.abc.Iterator)
     epoch = 0
     while True:
-        for batch in data.batches(epoch, True, seed):
-            yield batch
+        yield from data.batches(epoch, True, seed)
+        if one_pass:
+            return
         epoch += 1
 
 
@@ -185,8 +190,11 @@ def _sweep(model: Any, data: Any, start: float, end: float, steps: int, smooth: 
     batches = _endless(data, int(torch.randint(0, 2**31 - 1, ()).item()))
     for i in range(steps):
         lr = start * (end / start) ** (i / (steps - 1))
+        batch = next(batches, None)
+        if batch is None:  # a generator ran out
+            break
         optimizer.learning_rate = lr
-        loss = _train_batch(model, optimizer, next(batches))
+        loss = _train_batch(model, optimizer, batch)
         average = smooth * average + (1 - smooth) * loss
         value = average / (1 - smooth ** (i + 1))  # bias-corrected running average
         rates.append(lr)
