@@ -18,7 +18,9 @@ from glassnet.datasets import mnist
 from glassnet.diagnose import LRFinderResult, lr_find
 from glassnet.diagnose.lr_finder import steepest, valley
 from glassnet.errors import InvalidArgumentError, NotCompiledError
-from glassnet.models import Sequential
+from glassnet.models import Sequential, load_model
+from glassnet.optimizers import Adam
+from glassnet.optimizers.schedules import ExponentialDecay
 
 
 def _bn_model() -> Sequential:
@@ -136,6 +138,25 @@ def test_arrays_are_reused_and_a_generator_ends_the_sweep():
     batches = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8))
     result = lr_find(model, batches, steps=10)
     assert len(result.learning_rates) == 4 and not result.stopped_early
+
+
+def test_a_loaded_model_keeps_its_waiting_optimizer_state_and_a_schedule_stays(tmp_path):
+    model = _bn_model()
+    model.compile(optimizer=Adam(ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)),
+                  loss="sparse_categorical_crossentropy")
+    x, y = _toy_data()
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    loaded = load_model(tmp_path / "m.glassnet")
+    pending = loaded.compiled.pending_optimizer_state
+    config = loaded.optimizer.get_config()
+    assert pending is not None
+    result = loaded.lr_find(x, y, steps=10, batch_size=16)
+    assert len(result.learning_rates) == 10
+    assert loaded.compiled.pending_optimizer_state is pending  # applied by the next fit, not by lr_find
+    assert loaded.optimizer.get_config() == config and not loaded.optimizer.built
+    loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)  # resumes from the saved moments and step count
+    assert loaded.optimizer.iterations == 2 * model.optimizer.iterations
 
 
 def test_plot_writes_a_png_and_notebook_reprs(tmp_path):
