@@ -32,6 +32,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -252,46 +253,74 @@ class Monitor(Callback):
                 table = Table(title="Monitor: what looks wrong", show_lines=True)
                 for column in ("finding", "layer", "evidence", "advice"):
                     table.add_column(column)
-                for f in found:
-                    table.add_row(f.kind, f.layer or "(network)", f.evidence, f.advice)
+                for kind, layers, evidence, advice in _grouped(found):
+                    table.add_row(kind, layers, evidence, advice)
                 Console().print(table)
         return found
 
     def plot(self, path: str | Path | None = None) -> Figure:
-        """The gradient flow (each layer's gradient norm over the samples, log scale) beside the
-        histograms of each layer's activations on the last sample; saved as a PNG at ``path``.
+        """The gradient flow (each layer's gradient norm over the samples, log scale) beside a
+        histogram of each layer's activations on the last sample; saved as a PNG at ``path``.
 
         >>> Monitor().plot().axes[0].get_yscale()
         'log'
         """
         names = list(self.history["layers"])
-        fig = Figure(figsize=(11, 4))
-        flow, hist = fig.subplots(1, 2)
+        columns = 4
+        rows = max(1, math.ceil(len(self.activations) / columns))
+        fig = Figure(figsize=(12, max(4.0, 1.6 * rows)))
+        grid = fig.add_gridspec(rows, 2 + columns)
+        flow = fig.add_subplot(grid[:, :2])
+        colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(names), 1)))
+        color_of = dict(zip(names, colors))
         for name in names:
             norms = self.history["layers"][name].get("grad_norm", [])
             if norms:
-                flow.plot(self.history["step"][:len(norms)], norms, "o-", ms=3, label=name)
+                flow.plot(self.history["step"][:len(norms)], norms, "o-", ms=3, color=color_of[name], label=name)
         flow.set_yscale("log")
         flow.set_xlabel("training step")
         flow.set_ylabel("gradient norm (log scale)")
-        flow.set_title("Gradient flow per layer")
+        flow.set_title("Gradient flow per layer (first layer dark)")
         if names:
             flow.legend(fontsize=7)
-        for name, values in self.activations.items():
+        for index, (name, values) in enumerate(self.activations.items()):
+            ax = fig.add_subplot(grid[index // columns, 2 + index % columns])
             finite = values[np.isfinite(values)]
             if finite.size:
-                hist.hist(finite, bins=50, histtype="step", label=name)
-        hist.set_yscale("log")
-        hist.set_xlabel("activation value (last sample)")
-        hist.set_ylabel("count")
-        hist.set_title("Activation histograms")
-        if self.activations:
-            hist.legend(fontsize=7)
+                ax.hist(finite, bins=40, color=color_of.get(name, "C0"))
+            ax.set_title(f"{name} activations", fontsize=8)
+            ax.tick_params(labelsize=6)
+            ax.set_yticks([])
         fig.tight_layout()
         if path is not None:
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format="png", dpi=100)
         return fig
+
+
+def _grouped(found: list[Finding]) -> list[tuple[str, str, str, str]]:
+    """Table rows: consecutive findings of one kind share a row (their layers listed, first evidence).
+
+    >>> rows = _grouped([Finding('k', 'a', 'e1', 'x'), Finding('k', 'b', 'e2', 'x'), Finding('m', '', 'e3', 'y')])
+    >>> [row[:3] for row in rows]
+    [('k', 'a, b', 'a: e1; b: e2'), ('m', '(network)', 'e3')]
+    """
+    rows: list[list[Finding]] = []
+    for f in found:
+        if rows and rows[-1][0].kind == f.kind and rows[-1][0].advice == f.advice:
+            rows[-1].append(f)
+        else:
+            rows.append([f])
+    table = []
+    for group in rows:
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            table.append((first.kind, first.layer or "(network)", first.evidence, first.advice))
+            continue
+        evidence = f"{first.layer}: {first.evidence}; {last.layer}: {last.evidence}"
+        names = ", ".join(f.layer for f in group) if len(group) <= 3 else f"{first.layer} … {last.layer} ({len(group)} layers)"
+        table.append((first.kind, names, evidence, first.advice))
+    return table
 
 
 __all__ = ["Monitor", "activation_name", "weighted_layers"]
