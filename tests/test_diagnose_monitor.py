@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from glassnet import initializers, optimizers
 from glassnet.diagnose import Finding, Monitor
 from glassnet.diagnose.findings import dev_loss_turned_up, learning_rate
-from glassnet.errors import InvalidArgumentError
+from glassnet.errors import InvalidArgumentError, NaNLossError
 from glassnet.layers import Dense, Flatten
 from glassnet.models import Sequential
 
@@ -168,3 +168,43 @@ def test_loss_rising_over_epochs_and_tiny_updates_judge_the_learning_rate():
 def test_bad_arguments_are_refused():
     with pytest.raises(InvalidArgumentError, match="every must be a positive integer"):
         Monitor(every=0)
+
+
+def test_the_first_layer_to_output_nan_is_named_when_the_loss_becomes_nan():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    x[5, 2] = np.nan
+    model = Sequential([Dense(8, activation="relu", input_dim=4), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    monitor = Monitor(every=1)
+    with pytest.raises(NaNLossError):
+        model.fit(x, y, batch_size=32, verbose=0, callbacks=[monitor])
+    (finding,) = [f for f in monitor.findings if f.kind == "NaN/inf activations"]
+    assert finding.layer == "dense" and "step 0" in finding.evidence
+    assert all(not layer._forward_hooks for layer in model.modules())
+
+
+def test_an_mlp_overfitting_200_mnist_images_turns_its_dev_loss_up(mnist_1000):
+    x, y = mnist_1000
+    x = x.astype("float32") / 255.0
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(256, activation="relu"), Dense(10, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(learning_rate=3e-3), loss="sparse_categorical_crossentropy")
+    monitor = Monitor()
+    history = model.fit(x[:200], y[:200], batch_size=50, epochs=25, verbose=0, callbacks=[monitor],
+                        validation_data=(x[500:1000], y[500:1000]))
+    (finding,) = [f for f in monitor.findings if f.kind == "dev loss turned up"]
+    best = int(np.argmin(history.history["val_loss"])) + 1
+    assert f"lowest at epoch {best} " in finding.evidence and f"stopped at epoch {best + 1}" in finding.advice
+    assert monitor.history["epoch_logs"]["val_loss"] == history.history["val_loss"]
+
+
+def test_max_layers_keeps_the_first_and_last_evenly_spaced_and_evaluate_is_not_recorded():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    model = Sequential([Dense(4, activation="tanh", input_dim=4), *[Dense(4, activation="tanh") for _ in range(5)],
+                        Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    monitor = Monitor(every=1, max_layers=3)
+    model.fit(x, y, batch_size=32, verbose=0, callbacks=[monitor], validation_data=(x, y))
+    assert list(monitor.history["layers"]) == ["dense", "dense_3", "dense_6"]
+    assert len(monitor.history["layers"]["dense"]["act_mean"]) == 2  # the 2 training steps, not validation

@@ -122,6 +122,7 @@ class Monitor(Callback):
 
     # ------------------------------------------------------------------ events
     def on_train_begin(self, logs=None):
+        self._remove_hooks()  # a step that raised (a bad batch) left its hooks: not into this fit
         layers = weighted_layers(self.model)
         if self.max_layers is not None and len(layers) > self.max_layers:
             keep = sorted({round(i) for i in np.linspace(0, len(layers) - 1, self.max_layers)})
@@ -160,7 +161,7 @@ class Monitor(Callback):
     # ------------------------------------------------------------------ measuring
     def _forward_hook(self, name: str, first: bool):
         def hook(layer, inputs, output):
-            if not torch.is_tensor(output):
+            if not torch.is_tensor(output) or not torch.is_grad_enabled():  # evaluate/predict: not a train step
                 return
             with torch.no_grad():
                 x = inputs[0].detach().float() if inputs and torch.is_tensor(inputs[0]) else None
