@@ -208,3 +208,27 @@ def test_max_layers_keeps_the_first_and_last_evenly_spaced_and_evaluate_is_not_r
     model.fit(x, y, batch_size=32, verbose=0, callbacks=[monitor], validation_data=(x, y))
     assert list(monitor.history["layers"]) == ["dense", "dense_3", "dense_6"]
     assert len(monitor.history["layers"]["dense"]["act_mean"]) == 2  # the 2 training steps, not validation
+
+
+def test_sgd_at_1e_minus_8_is_a_learning_rate_too_low(mnist_1000):
+    x, y = mnist_1000
+    monitor = _fit([Dense(32, activation="relu")], x / 255.0, y, optimizer=optimizers.SGD(learning_rate=1e-8))
+    assert "learning rate too low" in _kinds(monitor)
+
+
+def test_dead_convolution_channels_are_counted_per_channel_against_torch():
+    from glassnet.layers import Conv2D
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(8, 6, 6, 1)).astype("float32")
+    y = rng.integers(0, 2, 8)
+    conv = Conv2D(4, 3, activation="relu", input_shape=(6, 6, 1))
+    model = Sequential([conv, Flatten(), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", precision="float32")
+    with torch.no_grad():
+        conv.bias[:2] = -100.0  # two of the four channels can never fire
+    out = torch.relu(F.conv2d(torch.from_numpy(x).permute(0, 3, 1, 2), conv.weight.detach(), conv.bias.detach()))
+    expected = float((out <= 0).all(dim=(0, 2, 3)).float().mean())
+    monitor = Monitor(every=1)
+    model.fit(x, y, batch_size=8, verbose=0, callbacks=[monitor], shuffle=False)
+    assert expected >= 0.5
+    assert monitor.history["layers"][conv.name]["dead_fraction"] == [pytest.approx(expected)]
