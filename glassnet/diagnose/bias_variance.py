@@ -319,10 +319,12 @@ def diagnose_model(model, x: Any = None, y: Any = None, *, validation_data: Any 
     >>> from glassnet.models import Sequential
     >>> from glassnet.layers import Dense
     >>> model = Sequential([Dense(2, activation='softmax', input_dim=1)])
+    >>> model.set_weights([np.array([[-1.0, 1.0]]), np.zeros(2)])  # class 0 for x < 0, class 1 for x > 0
     >>> model.compile(loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     >>> x, y = np.array([[-1.0], [1.0]]), np.array([0, 1])
-    >>> diagnose_model(model, x, y, validation_data=(x, 1 - y), verbose=False).variance > 0
-    True
+    >>> result = diagnose_model(model, x, y, validation_data=(x, 1 - y), verbose=False)
+    >>> result.train_error, result.dev_error, result.verdict
+    (0.0, 1.0, 'high variance')
     """
     if hasattr(x, "history") or isinstance(x, dict) and y is None:
         train_error, dev_error = errors_from_history(x)
