@@ -232,3 +232,21 @@ def test_dead_convolution_channels_are_counted_per_channel_against_torch():
     model.fit(x, y, batch_size=8, verbose=0, callbacks=[monitor], shuffle=False)
     assert expected >= 0.5
     assert monitor.history["layers"][conv.name]["dead_fraction"] == [pytest.approx(expected)]
+
+
+def test_fit_diagnose_true_attaches_a_monitor_and_prints_its_findings(capsys):
+    import numpy as np
+    from glassnet.diagnose import Monitor
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    x = (rng.random((128, 4)) * 255).astype("float32")            # pixels left in 0-255
+    model = Sequential([Dense(8, activation="relu", input_dim=4), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, rng.integers(0, 2, 128), epochs=1, batch_size=32, verbose=2, diagnose=True)
+    assert isinstance(history.monitor, Monitor) and history.monitor.history
+    assert "unnormalised inputs" in {f.kind for f in history.monitor.findings}
+    assert "unnormalised" in capsys.readouterr().out
+    plain = model.fit(x, rng.integers(0, 2, 128), epochs=1, verbose=0)
+    assert not hasattr(plain, "monitor")

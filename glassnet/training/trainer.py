@@ -186,9 +186,14 @@ class Trainer:
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
             sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
             validation_steps: int | None = None, validation_batch_size: int | None = None,
-            validation_freq: int = 1) -> History:
-        """Train for ``epochs`` epochs (Keras semantics); returns the ``History``."""
+            validation_freq: int = 1, diagnose: bool = False) -> History:
+        """Train for ``epochs`` epochs (Keras semantics); returns the ``History``. ``diagnose=True`` watches
+        the network's health with a :class:`glassnet.diagnose.Monitor` (kept as ``history.monitor``) and
+        prints its findings at the end (unless ``verbose=0``)."""
         config = self._require_compiled("fit")
+        if diagnose:
+            from glassnet.diagnose import Monitor
+            callbacks = [*(callbacks or []), Monitor()]
         validate_fit_arguments(epochs, initial_epoch, batch_size, steps_per_epoch, validation_split,
                                validation_freq, validation_steps, validation_batch_size)
         data = make_data(x, y, sample_weight, batch_size, config.device, steps_per_epoch, class_weight)
@@ -214,6 +219,10 @@ class Trainer:
             logs = self._run_epochs(data, val, range(initial_epoch, epochs), shuffle, validation_freq,
                                     callback_list, bar, threads)
         callback_list.on_train_end(logs)
+        if diagnose:
+            history.monitor = callbacks[-1]
+            if resolve_verbose(verbose):
+                history.monitor.report()
         return history
 
     def _run_epochs(self, data, val, epochs: range, shuffle: bool, validation_freq: int,
