@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from glassnet.applications._blocks import (AdaptiveAvgPool2D, BasicConv2D, TorchPooling2D,

@@ -16,7 +16,6 @@ import time
 from enum import Enum
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 
