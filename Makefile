@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@# Graphviz's dot draws keras.utils.plot_model pictures; installed where we may (root, Debian), else a note
 	command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz) \
 		|| echo "note: graphviz not installed; plot_model tests will skip (apt-get install graphviz)"
+	@# Chromium (+ its driver) runs the browser tests of the served demo page; Debian's packages, nothing downloaded
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) \
+		|| echo "note: chromium not installed; browser tests will skip (apt-get install chromium chromium-driver)"
 	touch $(STAMP)
 
 venv: $(STAMP)
