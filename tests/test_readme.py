@@ -62,6 +62,8 @@ def test_readme_glassnet_commands_run(command, tmp_path):
         assert {p.name for p in run_dir.iterdir()} >= {"model.glassnet", "history.csv", "learning_curves.png",
                                                       "metrics.json"}
         assert f"Test accuracy: {metrics['test_accuracy']:.4f}" in result.stdout
+        if "--diagnose" in command:
+            assert (run_dir / "diagnosis.md").read_text().startswith("# Diagnosis")
         if metrics["dataset"] == "digits":
             assert metrics["test_accuracy"] >= 0.95
         else:

@@ -128,6 +128,8 @@ def train(
     seed: int = typer.Option(0, help="Random seed, for a reproducible run."),
     output: Path = typer.Option(Path("runs"), help="Folder in which runs/<timestamp>/ is created."),
     verbose: int = typer.Option(1, min=0, max=2, help="0 silent, 1 progress bar, 2 one line per epoch."),
+    diagnose: bool = typer.Option(False, "--diagnose", help="Watch the network's health while it trains and "
+                                  "write diagnosis.md (verdict, findings, gradient flow, LR finder) in the run."),
 ) -> None:
     from glassnet.utils import set_random_seed
 
@@ -147,9 +149,10 @@ def train(
                   f"({net.count_params():,} parameters)")
     title = f"{model.value} on {dataset.value}"
     results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "parameters": net.count_params()}
+    lr_result = net.lr_find(x_train, y_train, batch_size=batch_size) if diagnose else None
     try:
         history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                          validation_split=validation_split or 0.0, verbose=verbose)
+                          validation_split=validation_split or 0.0, verbose=verbose, diagnose=diagnose)
     except KeyboardInterrupt:
         history = getattr(net, "history", None)
         done = len(history.epoch) if history is not None else 0
@@ -158,20 +161,32 @@ def train(
                       f"history.csv and metrics.json in {run_dir}/")
         raise typer.Exit(130) from None
     test_loss, test_accuracy = net.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    results.update(test_loss=test_loss, test_accuracy=test_accuracy, **_bias_variance(net, x_train, y_train, validation_split))
+    verdict = _bias_variance(net, x_train, y_train, validation_split)
+    results.update(test_loss=test_loss, test_accuracy=test_accuracy, **_verdict_json(verdict))
     save_run(net, history, run_dir, title, results)
     console.print(f"[bold green]Test accuracy: {test_accuracy:.4f}[/] (loss {test_loss:.4f})")
     console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/")
+    if diagnose:
+        from glassnet.diagnose.diagnosis import write_diagnosis
+        path = write_diagnosis(run_dir, verdict=verdict, monitor=history.monitor, lr_result=lr_result, title=title)
+        console.print(f"Diagnosis (verdict, findings, gradient flow, LR finder): {path}")
 
 
-def _bias_variance(net, x_train, y_train, validation_split: float) -> dict:
-    """Print the bias/variance verdict on the train and dev parts (fit's validation_split: the last
-    fraction) and return it for metrics.json; nothing without a dev set."""
+def _bias_variance(net, x_train, y_train, validation_split: float):
+    """Print and return the bias/variance verdict on the train and dev parts (fit's validation_split:
+    the last fraction); None without a dev set."""
     cut = int(len(x_train) * (1 - validation_split))
     if not validation_split or cut in (0, len(x_train)):
-        return {}
+        return None
     result = net.diagnose(x_train[:cut], y_train[:cut], validation_data=(x_train[cut:], y_train[cut:]), verbose=False)
     console.print(result)
+    return result
+
+
+def _verdict_json(result) -> dict:
+    """The verdict's entry in metrics.json (none without a dev set)."""
+    if result is None:
+        return {}
     return {"bias_variance": {"train_error": result.train_error, "dev_error": result.dev_error,
                               "verdict": result.verdict, "recipe": list(result.recipe)}}
 

@@ -28,6 +28,7 @@ objects; ``monitor.report()`` prints them; ``monitor.plot()`` draws the gradient
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -259,6 +260,30 @@ class Monitor(Callback):
                 Console().print(table)
         return found
 
+    def to_markdown(self) -> str:
+        """The findings as a markdown table (what ``diagnosis.md`` and notebooks show).
+
+        >>> Monitor().to_markdown()
+        'Monitor: no problem found (0 samples).\\n'
+        """
+        found = self.findings
+        if not found:
+            return f"Monitor: no problem found ({len(self.history['step'])} samples).\n"
+        lines = ["| finding | layer | evidence | advice |", "|---|---|---|---|"]
+        for row in _grouped(found):
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's rich output: the findings table."""
+        return self.to_markdown()
+
+    def _repr_png_(self) -> bytes:
+        """Jupyter's image output: the gradient flow and activation histograms (:meth:`plot`)."""
+        buffer = io.BytesIO()
+        self.plot().savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
     def plot(self, path: str | Path | None = None) -> Figure:
         """The gradient flow (each layer's gradient norm over the samples, log scale) beside a
         histogram of each layer's activations on the last sample; saved as a PNG at ``path``.
@@ -267,7 +292,7 @@ class Monitor(Callback):
         'log'
         """
         names = list(self.history["layers"])
-        columns = 4
+        columns = min(4, max(1, len(self.activations)))
         rows = max(1, math.ceil(len(self.activations) / columns))
         fig = Figure(figsize=(12, max(4.0, 1.6 * rows)))
         grid = fig.add_gridspec(rows, 2 + columns)
