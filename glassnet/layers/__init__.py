@@ -21,6 +21,10 @@ from glassnet.layers.pooling import (AveragePooling1D, AveragePooling2D, Average
                                      GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                                      GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                                      MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from glassnet.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
+from glassnet.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from glassnet.layers.wrappers import Bidirectional, TimeDistributed
+from glassnet.layers.masking import Masking
 from glassnet.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                                        UpSampling2D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from glassnet.layers.preprocessing import (CenterCrop, MixUp, Normalization, RandomBrightness, RandomContrast,
@@ -72,6 +76,9 @@ __all__ = ["serialize", "deserialize",
     # reshaping
     "Reshape", "Permute", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
     "UpSampling1D", "UpSampling2D", "RepeatVector",
+    # recurrent layers, cells, wrappers and masking
+    "SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "Bidirectional", "TimeDistributed",
+    "Masking",
     # preprocessing and augmentation
     "Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation",
     "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCutout", "RandomErasing",

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
-from glassnet import activations, initializers, layout, logits, modes, serialization, symbolic
+from glassnet import activations, initializers, layout, logits, masking, modes, serialization, symbolic
 from glassnet.config import resolve_data_format
 from glassnet.errors import GlassnetError, ShapeError
 from glassnet.naming import snake_case, unique_name
@@ -86,11 +86,16 @@ class Layer(nn.Module):
     """
 
     _call_takes_training = False
+    _call_takes_mask = False
+    #: Keras' flag: True if the layer passes an input mask on unchanged (see :mod:`glassnet.masking`)
+    supports_masking = False
+    compute_mask = masking._default_compute_mask
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         serialization.register(cls)
         cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+        cls._call_takes_mask = "mask" in inspect.signature(cls.call).parameters
         if "__init__" in cls.__dict__:
             cls.__init__ = _record_init_args(cls.__dict__["__init__"])
 
@@ -158,6 +163,9 @@ class Layer(nn.Module):
             self._build_from(args)
         if self._losses:
             self._losses.clear()  # add_loss terms are those of the last call, as in Keras
+        mask = masking.input_mask(args)  # a mask travelling on the input (glassnet.masking)
+        if mask is not None and self._call_takes_mask and kwargs.get("mask") is None:
+            kwargs["mask"] = mask
         if torch.compiler.is_compiling():
             outputs = self.call(*args, **kwargs)
         else:
@@ -167,6 +175,8 @@ class Layer(nn.Module):
                 if isinstance(err, GlassnetError):
                     raise
                 raise self._explain_failure(args, err) from err
+        if mask is not None or type(self).compute_mask is not masking._default_compute_mask:
+            masking.set_output_mask(self, args, outputs, mask)
         if self.activity_regularizer is not None:
             for output in _tensors([outputs]):
                 self._losses.append(self.activity_regularizer(output))
@@ -412,8 +422,10 @@ class Layer(nn.Module):
         """(module, name, weight) layer by layer, each layer's parameters then its statistics (Keras' order)."""
         entries = []
         for module in self.modules():
+            hidden = module.__dict__.get("_keras_hidden_weights", ())  # part of another Keras array (RNN biases)
             for name, param in module.named_parameters(recurse=False):
-                entries.append((module, name, param))
+                if name not in hidden:
+                    entries.append((module, name, param))
             for name in module.__dict__.get("_weight_buffers", ()):
                 entries.append((module, name, getattr(module, name)))
         return entries
