@@ -47,7 +47,8 @@ def load_arrays(path: str, model: str, channels_first: bool = False) -> tuple:
 
 
 # ---------------------------------------------------------------------------- glassnet
-def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto", compile: bool = False):
+def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto", compile: bool = False,
+                 diagnose: bool = False):
     import glassnet  # first, as users do: its thread defaults (glassnet/threads.py) apply before torch starts
     import torch
     torch.set_num_threads(THREADS)
@@ -80,7 +81,7 @@ def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto
             self.times.append(time.perf_counter() - self.start)
 
     timer = Timer()
-    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer])
+    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer], diagnose=diagnose)
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)["accuracy"]
     return timer.times, accuracy, {"precision": model.compiled.precision}
 
@@ -269,7 +270,7 @@ def run_keras(model_name: str, data: str, epochs: int):
             self.times.append(time.perf_counter() - self.start)
 
     timer = Timer()
-    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer])
+    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer], diagnose=diagnose)
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)["accuracy"]
     return timer.times, float(accuracy), {"keras": keras.__version__, "backend": backend}
 
@@ -278,6 +279,7 @@ CONFIGS = {
     "glassnet": lambda m, d, e: run_glassnet(m, d, e),
     "glassnet-fp32": lambda m, d, e: run_glassnet(m, d, e, precision="float32"),
     "glassnet-compile": lambda m, d, e: run_glassnet(m, d, e, compile=True),
+    "glassnet-monitor": lambda m, d, e: run_glassnet(m, d, e, diagnose=True),
     "torch-fp32": lambda m, d, e: run_torch(m, d, e),
     "torch-bf16": lambda m, d, e: run_torch(m, d, e, bf16=True),
     "dataloader": run_dataloader,

@@ -390,3 +390,29 @@ def test_fit_terminate_on_nan_stops_at_the_first_bad_batch():
     assert model.stop_training
     assert not math.isfinite(batches[-1]) and all(math.isfinite(v) for v in batches[:-1])
     assert len(batches) < 5 * 16
+
+
+def test_batch_logs_are_built_only_when_a_callback_reads_them():
+    import numpy as np
+    from glassnet.callbacks import Callback
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    class Seen(Callback):
+        def __init__(self, reads: bool):
+            super().__init__()
+            self.reads_batch_logs = reads
+            self.logs: list[dict] = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.logs.append(dict(logs))
+
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    ignoring = Seen(reads=False)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[ignoring])
+    assert ignoring.logs == [{}, {}]  # nobody reads them: no per-step copy to the host
+    reading = Seen(reads=True)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[ignoring, reading])
+    assert [set(logs) for logs in reading.logs] == [{"loss"}, {"loss"}] and ignoring.logs[2]["loss"] > 0

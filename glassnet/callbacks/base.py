@@ -31,6 +31,9 @@ class Callback:
     #: True for callbacks that save the model (ModelCheckpoint): at each epoch end they run after the
     #: others, so the saved file holds every callback's state for that epoch (exact resume)
     saves_model: bool = False
+    #: False for callbacks whose batch events ignore ``logs`` (the Monitor): when no callback reads
+    #: them, the loop passes ``{}`` and skips copying the step's values to the host (a device sync)
+    reads_batch_logs: bool = True
 
     def __init__(self):
         self.model = None
@@ -90,6 +93,11 @@ class CallbackList:
     def wants_batch_events(self) -> bool:
         """True if some callback listens to per-batch events."""
         return any(cb._implements_batch_hooks for cb in self.callbacks)
+
+    @property
+    def wants_batch_logs(self) -> bool:
+        """True if some callback listening to per-batch events reads their ``logs``."""
+        return any(cb._implements_batch_hooks and cb.reads_batch_logs for cb in self.callbacks)
 
     def __getattr__(self, event: str):
         if event not in EVENTS:

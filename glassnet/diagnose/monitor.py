@@ -100,6 +100,8 @@ class Monitor(Callback):
     10
     """
 
+    reads_batch_logs = False  # its batch events ignore the logs: no host copy per step for it
+
     def __init__(self, every: int | None = None, max_layers: int | None = None):
         super().__init__()
         for name, value in (("every", every), ("max_layers", max_layers)):

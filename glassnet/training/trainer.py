@@ -275,7 +275,7 @@ class Trainer:
     def _train_epoch(self, data, epoch: int, shuffle: bool, callbacks: CallbackList, bar: ProgressBar) -> dict[str, float]:
         config = self.compiled
         steps = len(data)
-        batch_events = callbacks.wants_batch_events
+        batch_events, batch_logs = callbacks.wants_batch_events, callbacks.wants_batch_logs
         self.train()
         self.reset_metrics()
         callbacks.on_epoch_begin(epoch, {})
@@ -286,7 +286,7 @@ class Trainer:
                 callbacks.on_train_batch_begin(step, {})
             logs.update(self.train_step(keras_batch(batch)), step)
             if batch_events:
-                callbacks.on_train_batch_end(step, logs.read())
+                callbacks.on_train_batch_end(step, logs.read() if batch_logs else {})
             if bar.due() or logs.on_host:
                 self._stop_on_nan(logs, epoch, steps)
                 bar.update(step + 1, logs.read)
@@ -327,7 +327,7 @@ class Trainer:
             for step, batch in enumerate(data.batches()):
                 callbacks.on_test_batch_begin(step, {})
                 logs.update(self.test_step(keras_batch(batch)), step)
-                callbacks.on_test_batch_end(step, logs.read() if callbacks.wants_batch_events else {})
+                callbacks.on_test_batch_end(step, logs.read() if callbacks.wants_batch_logs else {})
                 if bar is not None:
                     bar.update(step + 1, logs.read)
         result = logs.read(prefix)
