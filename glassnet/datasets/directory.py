@@ -83,8 +83,10 @@ def load_image(path: str | os.PathLike, image_size: tuple[int, int], color_mode:
 
 
 def list_images(directory: Path, labels: Any = "inferred", class_names: Sequence[str] | None = None,
-                follow_links: bool = False) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
-    """Image paths, integer labels and class names of a class-per-subfolder tree (Keras' order)."""
+                follow_links: bool = False, extensions: tuple[str, ...] = EXTENSIONS,
+                ) -> tuple[list[Path], np.ndarray | None, list[str] | None]:
+    """Image paths, integer labels and class names of a class-per-subfolder tree (Keras' order);
+    ``extensions`` picks other files (``text_dataset_from_directory`` lists '.txt')."""
     if not directory.is_dir():
         raise DataFileError(f"{directory} is not a folder. Give the folder holding one sub-folder per class.")
     if labels == "inferred":
@@ -96,13 +98,13 @@ def list_images(directory: Path, labels: Any = "inferred", class_names: Sequence
         paths, ys = [], []
         class_dirs = {os.path.realpath(directory / name) for name in found}
         for index, name in enumerate(names):
-            files = _walk(directory / name, follow_links, class_dirs)
+            files = _walk(directory / name, follow_links, class_dirs, extensions)
             paths += files
             ys += [index] * len(files)
         if not paths:
-            raise DataFileError(f"No images ({', '.join(EXTENSIONS)}) in the sub-folders of {directory}.")
+            raise DataFileError(f"No files ({', '.join(extensions)}) in the sub-folders of {directory}.")
         return paths, np.asarray(ys, np.int64), names
-    paths = _walk(directory, follow_links)
+    paths = _walk(directory, follow_links, extensions=extensions)
     if labels is None:
         return paths, None, None
     ys = np.asarray(labels)
@@ -112,7 +114,8 @@ def list_images(directory: Path, labels: Any = "inferred", class_names: Sequence
     return paths, ys, list(class_names) if class_names is not None else None
 
 
-def _walk(folder: Path, follow_links: bool, class_dirs: set[str] = frozenset()) -> list[Path]:
+def _walk(folder: Path, follow_links: bool, class_dirs: set[str] = frozenset(),
+          extensions: tuple[str, ...] = EXTENSIONS) -> list[Path]:
     """Image files under ``folder``. With ``follow_links``, every real folder is visited once (a
     symlink loop ends) and a link into another class's folder is not followed (no relabelled
     images); entries that are not regular files (pipes, sockets) are left out. Both are warned about."""
@@ -127,7 +130,7 @@ def _walk(folder: Path, follow_links: bool, class_dirs: set[str] = frozenset()) 
         visited.add(real)
         dirs.sort()
         for name in sorted(files):
-            if not name.lower().endswith(EXTENSIONS):
+            if not name.lower().endswith(extensions):
                 continue
             path = Path(root) / name
             try:

@@ -136,11 +136,12 @@ class Dataset:
         return F.one_hot(y.long(), self.num_classes).float()
 
     def _finish(self, x: torch.Tensor, y: torch.Tensor | None):
-        x = x.to(self.device, non_blocking=True)
-        if x.dim() == 4 and self.data_format == "channels_last" and any(k == "layer" for k, _ in self._steps):
-            x = x.movedim(-1, 1).contiguous().movedim(1, -1)  # NCHW memory (on the uint8 bytes): faster layers
-        if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
-            x = x.float()  # uint8 and float64 -> float32, per batch
+        if torch.is_tensor(x):  # text batches stay NumPy strings until a map step (TextVectorization) encodes them
+            x = x.to(self.device, non_blocking=True)
+            if x.dim() == 4 and self.data_format == "channels_last" and any(k == "layer" for k, _ in self._steps):
+                x = x.movedim(-1, 1).contiguous().movedim(1, -1)  # NCHW memory (on the uint8 bytes): faster layers
+            if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
+                x = x.float()  # uint8 and float64 -> float32, per batch
         y = self._encode_labels(y.to(self.device, non_blocking=True) if y is not None else None)
         for kind, step in self._steps:
             if kind == "map":

@@ -16,6 +16,9 @@ from glassnet.errors import LabelError
 from glassnet.utils.images import array_to_img, img_to_array, load_img, save_img
 from glassnet.utils.plot_model import model_to_dot, plot_model
 from glassnet.utils.sequences import pad_sequences
+from glassnet.utils.timeseries import timeseries_dataset_from_array, timeseries_windows
+from glassnet.utils.text import one_hot_words
+from glassnet.datasets.text import text_dataset_from_directory
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -59,4 +62,5 @@ def set_random_seed(seed: int) -> None:
 
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "plot_model", "model_to_dot", "pad_sequences",
-           "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory"]
+           "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory",
+           "timeseries_dataset_from_array", "timeseries_windows", "text_dataset_from_directory", "one_hot_words"]
