@@ -70,11 +70,11 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
             for member in archive.namelist():
                 if member.endswith(".npy"):
                     arrays[member[:-4]] = _read_npy(io.BytesIO(archive.read(member)))
+    except UnsafeFileError as err:  # (a ValueError too: caught first)
+        raise UnsafeFileError(f"{path}: {err} Delete it and download the official file.") from err
     except (zipfile.BadZipFile, ValueError, EOFError, pickle.UnpicklingError) as err:
         raise DataFileError(f"{path}: not a readable .npz archive ({err}). Delete it so it is downloaded again.") \
             from err
-    except UnsafeFileError as err:
-        raise UnsafeFileError(f"{path}: {err} Delete it and download the official file.") from err
     return arrays
 
 

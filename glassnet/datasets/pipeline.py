@@ -165,7 +165,7 @@ class Dataset:
         xs, ys = [], []
         for batch in self:
             x, y = batch if isinstance(batch, tuple) else (batch, None)
-            xs.append(x.detach().cpu().numpy())
+            xs.append(x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x))  # text: strings
             if y is not None:
                 ys.append(y.detach().cpu().numpy())
         return np.concatenate(xs), (np.concatenate(ys) if ys else None)
