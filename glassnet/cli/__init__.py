@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import typer
 
+from glassnet.cli.export import export_command
+from glassnet.cli.serve import serve_command
 from glassnet.cli.train import train
 from glassnet.cli.zoo import zoo_command
 
@@ -23,6 +25,12 @@ app.command(help="Train a model on a dataset (default: an MLP on the bundled dig
 
 
 app.command("zoo", help="List the model zoo: parameters, GFLOPs, input size, weights, ImageNet accuracy.")(zoo_command)
+
+
+app.command("export", help="Export a run's model as ONNX, a torch.export program or a glassnet bundle.")(export_command)
+
+
+app.command("serve", help="Serve a run's model over HTTP (127.0.0.1:8000) with a browser demo page.")(serve_command)
 
 
 def main() -> None:

@@ -209,6 +209,11 @@ class Model(Trainer, Layer):
         from glassnet.models.saving import load_weights
         load_weights(self, filepath, strict=strict)
 
+    def export(self, filepath: str, format: str = "glassnet", **kwargs):
+        """Export for deployment as 'glassnet' (bundle folder), 'onnx' or 'torch' (see :mod:`glassnet.export`)."""
+        from glassnet.export import export
+        return export(self, filepath, format=format, **kwargs)
+
     def to_json(self, **kwargs) -> str:
         """The architecture as JSON (Keras' ``to_json``; see :mod:`glassnet.models.cloning`)."""
         from glassnet.models.cloning import to_json
