@@ -55,8 +55,17 @@ CASES = [
     (lambda: L.PReLU(shared_axes=[1, 2]), IMG),
     (lambda: L.Softmax(axis=1), IMG),
     (lambda: L.Embedding(10, 4, mask_zero=True), (2, 5)),
+    (lambda: L.SimpleRNN(3, activation="relu", return_sequences=True), (2, 5, 4)),
+    (lambda: L.LSTM(3, recurrent_dropout=0.1, go_backwards=True, unit_forget_bias=False), (2, 5, 4)),
+    (lambda: L.GRU(3, reset_after=False, kernel_regularizer="l2"), (2, 5, 4)),
+    (lambda: L.RNN(L.GRUCell(3), return_sequences=True), (2, 5, 4)),
+    (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="ave"), (2, 5, 4)),
+    (lambda: L.TimeDistributed(L.Dense(2)), (2, 5, 4)),
+    (lambda: L.Masking(mask_value=1.0), (2, 5, 4)),
 ]
 MERGES = [L.Add, L.Subtract, L.Multiply, L.Average, L.Maximum, L.Minimum, lambda: L.Concatenate(axis=1)]
+CELLS = [lambda: L.SimpleRNNCell(3, dropout=0.1), lambda: L.LSTMCell(3, use_bias=False),
+         lambda: L.GRUCell(3, reset_after=False)]
 
 
 def _input(shape, layer):
@@ -82,6 +91,16 @@ def test_config_round_trip(make, shape):
     torch.testing.assert_close(rebuilt(x), y)
 
 
+@pytest.mark.parametrize("make", CELLS)
+def test_cell_config_round_trip(make):
+    layer = make().eval()
+    x, states = torch.randn(2, 4), [torch.randn(2, 3)] * (2 if isinstance(layer, L.LSTMCell) else 1)
+    rebuilt = type(layer).from_config(json.loads(json.dumps(layer.get_config()))).eval()
+    rebuilt(x, states), layer(x, states)
+    rebuilt.set_weights(layer.get_weights())
+    torch.testing.assert_close(rebuilt(x, states)[0], layer(x, states)[0])
+
+
 @pytest.mark.parametrize("make", MERGES)
 def test_merge_config_round_trip(make):
     layer = make()
@@ -91,7 +110,7 @@ def test_merge_config_round_trip(make):
 
 
 def test_every_exported_layer_is_covered():
-    covered = {type(make()).__name__ for make, _ in CASES} | {type(m()).__name__ for m in MERGES}
+    covered = {type(make()).__name__ for make, _ in CASES} | {type(m()).__name__ for m in MERGES + CELLS}
     exported = {name for name in L.__all__ if isinstance(getattr(L, name), type)
                 and issubclass(getattr(L, name), L.Layer) and getattr(L, name).__name__ == name}
     missing = exported - covered - {"Layer", "InputLayer"} - _preprocessing_names()

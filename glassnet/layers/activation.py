@@ -32,6 +32,8 @@ class ReLU(Layer):
     [-0.5, 2.0]
     """
 
+    supports_masking = True  # keeps an input mask (glassnet.masking)
+
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs):
         super().__init__(**kwargs)
@@ -62,6 +64,8 @@ class LeakyReLU(Layer):
     [-0.20000000298023224]
     """
 
+    supports_masking = True  # keeps an input mask (glassnet.masking)
+
     def __init__(self, negative_slope: float = 0.3, alpha: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.negative_slope = float(negative_slope if alpha is None else alpha)
@@ -77,6 +81,8 @@ class ELU(Layer):
     >>> round(ELU()(torch.tensor([-1.0])).item(), 4)
     -0.6321
     """
+
+    supports_masking = True  # keeps an input mask (glassnet.masking)
 
     def __init__(self, alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
@@ -97,6 +103,8 @@ class PReLU(Layer):
     >>> layer.count_params()
     3
     """
+
+    supports_masking = True  # keeps an input mask (glassnet.masking)
 
     def __init__(self, alpha_initializer: Any = "zeros", shared_axes: Any = None, **kwargs):
         super().__init__(**kwargs)
@@ -124,6 +132,8 @@ class Softmax(Layer):
     >>> [round(v, 3) for v in Softmax()(torch.tensor([3.0, -2.0, 6.0])).tolist()]
     [0.047, 0.0, 0.952]
     """
+
+    supports_masking = True  # keeps an input mask (glassnet.masking)
 
     def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)

@@ -91,6 +91,8 @@ class Dense(Layer):
     [(784, 64), (64,)]
     """
 
+    supports_masking = True  # keeps an input mask (glassnet.masking)
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
@@ -141,6 +143,8 @@ class Activation(Layer):
     [0.0, 1.0]
     """
 
+    supports_masking = True  # keeps an input mask (glassnet.masking)
+
     def __init__(self, activation: Any, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -155,6 +159,8 @@ class Dropout(Layer):
     >>> Dropout(0.5).eval()(torch.ones(4)).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+
+    supports_masking = True  # keeps an input mask (glassnet.masking)
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -44,6 +44,8 @@ class BatchNormalization(Layer):
     (True, True)
     """
 
+    supports_masking = True  # keeps an input mask (glassnet.masking)
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones", **kwargs):
@@ -90,6 +92,8 @@ class LayerNormalization(Layer):
     >>> [round(v, 3) for v in y[0].tolist()]
     [-1.224, 0.0, 1.224]
     """
+
+    supports_masking = True  # keeps an input mask (glassnet.masking)
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", **kwargs):

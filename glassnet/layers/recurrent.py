@@ -112,6 +112,17 @@ def right_padded(mask: torch.Tensor) -> bool:
     return bool((lengths > 0).all()) and torch.equal(steps[None, :] < lengths[:, None], mask)
 
 
+def _reverse_within(inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Each sequence's first ``length`` steps in reverse order, the padding left where it is.
+
+    >>> _reverse_within(torch.arange(4.0).reshape(1, 4, 1), torch.tensor([3])).flatten().tolist()
+    [2.0, 1.0, 0.0, 3.0]
+    """
+    steps = torch.arange(inputs.shape[1], device=inputs.device)[None, :]
+    index = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+    return inputs.gather(1, index[..., None].expand_as(inputs))
+
+
 def _as_states(value: Any) -> list[torch.Tensor]:
     return [value] if torch.is_tensor(value) else list(value)
 
@@ -217,8 +228,8 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
 
     @property
     def summary_note(self) -> str:
-        """What ``summary()`` shows under the layer's name."""
-        return self.last_path or self.path
+        """What ``summary()`` shows under the layer's name: the kernel the options choose."""
+        return self.path
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         if inputs.dim() != 3:
@@ -228,12 +239,21 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
         active = self.training if training is None else training
         if active and self.dropout:
             inputs = inputs * dropout_mask(inputs[:, 0], self.dropout).unsqueeze(1)
-        if self.go_backwards:
-            inputs = inputs.flip(1)
-            mask = mask.flip(1) if mask is not None else None
         reason = self._blocker()
         if reason is None and mask is not None and not right_padded(mask):
             reason = "mask not right-padded"
+        if reason is None and self.go_backwards and mask is not None and not bool(mask.all()):
+            # a right-padded batch read backwards: reverse each sequence within its length, run packed, and
+            # place the outputs where Keras' reversed loop puts them (after the padded steps, which give zeros)
+            lengths = mask.sum(dim=1)
+            self.last_path = FUSED + ", packed"
+            sequence, states = self._run_fused(_reverse_within(inputs, lengths), states, mask, fill=False)
+            shift = (torch.arange(inputs.shape[1], device=inputs.device)[None, :] - (inputs.shape[1] - lengths[:, None]))
+            sequence = sequence.gather(1, (shift % inputs.shape[1])[..., None].expand_as(sequence))
+            return self._finish(sequence, states[0], states)
+        if self.go_backwards:
+            inputs = inputs.flip(1)
+            mask = mask.flip(1) if mask is not None else None
         if reason is None:
             self.last_path = FUSED if mask is None else FUSED + ", packed"
             sequence, states = self._run_fused(inputs, states, mask)
@@ -246,8 +266,10 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
                                            self.zero_output_for_mask)
         return self._finish(sequence, last, states)
 
-    def _run_fused(self, inputs: torch.Tensor, states: list[torch.Tensor], mask: torch.Tensor | None):
-        """torch's nn.RNN/LSTM/GRU kernel on our weights; a right-padded mask packs the sequences."""
+    def _run_fused(self, inputs: torch.Tensor, states: list[torch.Tensor], mask: torch.Tensor | None,
+                   fill: bool = True):
+        """torch's nn.RNN/LSTM/GRU kernel on our weights; a right-padded mask packs the sequences (padded
+        steps output zeros, or with ``fill`` the last real output unless ``zero_output_for_mask``)."""
         params = [w for w in self._weights() if w is not None]
         kernel = {"lstm": _VF.lstm, "gru": _VF.gru,
                   "rnn": _VF.rnn_tanh if self.activation is activations.tanh else _VF.rnn_relu}[self.kind]
@@ -265,7 +287,7 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
         out = PackedSequence(result[0], packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         sequence = pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])[0]
         states = [s.index_select(1, packed.unsorted_indices).squeeze(0) for s in result[1:]]
-        if not self.zero_output_for_mask:  # Keras repeats the last valid output on padded steps
+        if fill and not self.zero_output_for_mask:  # Keras repeats the last valid output on padded steps
             sequence = torch.where(mask[..., None], sequence, states[0][:, None, :])
         return sequence, states
 
@@ -444,10 +466,10 @@ class RNN(_SequenceOptions, Layer):
             mask = mask.flip(1) if mask is not None else None
         takes_training = getattr(self.cell, "_call_takes_training", False)
 
-        def step(x, s):
+        def step(x, s):  # states go to the cell as a list, as in Keras
             if takes_training and training is not None:
-                return self.cell(x, s if len(s) > 1 else s[0], training=training)
-            return self.cell(x, s if len(s) > 1 else s[0])
+                return self.cell(x, s, training=training)
+            return self.cell(x, s)
         sequence, last, states = run_steps(step, inputs, states, mask, self.zero_output_for_mask)
         return self._finish(sequence, last, states)
 

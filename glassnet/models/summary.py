@@ -153,7 +153,9 @@ def _table(model, rows, flops, variable, input_rows, line_length, positions, sho
         first_call = id(module) not in seen
         seen.add(id(module))
         layer_flops = "-" if variable else _human(flops.get(f"{type(model).__name__}.{name}", 0))
-        table.add_row(f"{getattr(module, 'name', name)} ({type(module).__name__})", _fmt_shape(shape),
+        note = getattr(module, "summary_note", None)  # e.g. which kernel a recurrent layer runs
+        label = f"{getattr(module, 'name', name)} ({type(module).__name__})" + (f"\n  {note}" if note else "")
+        table.add_row(label, _fmt_shape(shape),
                       f"{trainable + frozen:,}" if first_call else "(shared)", layer_flops,
                       *((_trainable_mark(module),) if show_trainable else ()))
     return table

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.utils import _pytree as pytree
 
-from glassnet import logits, losses, metrics as metrics_module, optimizers
+from glassnet import logits, losses, masking, metrics as metrics_module, optimizers
 from glassnet.config import default_device, resolve_precision
 from glassnet.training.loop import LossTracker, MetricResults
 
@@ -109,7 +109,12 @@ class CompileConfig:
             if loss is None:
                 continue
             raw = logits.of(pred, loss.fuses_activation) if twin is not None else None
-            value = twin(target, raw.float(), sample_weight) if raw is not None else loss(target, pred.float(), sample_weight)
+            weight_of_steps = sample_weight
+            mask = masking.of(pred)  # padded steps of a sequence output do not count (Keras)
+            if mask is not None:
+                weight_of_steps = masking.loss_weight(mask, sample_weight)
+            value = (twin(target, raw.float(), weight_of_steps) if raw is not None
+                     else loss(target, pred.float(), weight_of_steps))
             if weight != 1.0:  # x * 1.0 is x: no extra op (and backward node) per step when unweighted
                 value = value * weight
             total = value if total is None else total + value
@@ -119,9 +124,16 @@ class CompileConfig:
         """Feed one batch to every metric (no host sync)."""
         for ms, target, pred in zip(self.metrics, self.as_list(y), self.as_list(y_pred)):
             if ms:
+                mask, weights = masking.of(pred), sample_weight
                 values = pred.detach().float()
+                if mask is not None and torch.is_tensor(target) and target.shape[:mask.dim()] == mask.shape:
+                    values, target = values[mask], target[mask]  # only the real steps of a masked sequence
+                    if weights is not None:
+                        weights = torch.as_tensor(weights)
+                        weights = weights.reshape(weights.shape + (1,) * (mask.dim() - weights.dim()))
+                        weights = weights.expand(mask.shape)[mask]
                 for m in ms:
-                    m.update(target, values, sample_weight)
+                    m.update(target, values, weights)
 
     def metric_names(self) -> list[tuple[str, Any]]:
         """(log name, metric) pairs, Keras-style names for several outputs."""
