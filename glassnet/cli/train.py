@@ -52,17 +52,20 @@ def load_dataset(name: str):
     return (prepare(x_train), y_train.astype("int64")), (prepare(x_test), y_test.astype("int64")), names
 
 
-def build_model(kind: str, input_shape: tuple, classes: int):
-    """The course's first models: an MLP (Flatten-Dense128-Dropout-Dense) or the Keras MNIST convnet."""
+def build_model(kind: str, input_shape: tuple, classes: int, width: int | None = None, dropout: float | None = None):
+    """The course's first models: an MLP (Flatten-Dense128-Dropout-Dense) or the Keras MNIST convnet.
+    ``width`` (the MLP's hidden units, default 128; the convnet's first filters, default 32, then twice
+    that) and ``dropout`` (default 0.2 / 0.5) are what ``glassnet tune`` searches."""
     from glassnet.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
     from glassnet.models import Sequential
 
     if kind == "mlp":
-        layers = [Flatten(), Dense(128, activation="relu"), Dropout(0.2), Dense(classes, activation="softmax")]
+        layers = [Flatten(), Dense(width or 128, activation="relu"), Dropout(0.2 if dropout is None else dropout),
+                  Dense(classes, activation="softmax")]
     else:
-        layers = [Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2),
-                  Conv2D(64, 3, padding="same", activation="relu"), MaxPooling2D(2),
-                  Flatten(), Dropout(0.5), Dense(classes, activation="softmax")]
+        layers = [Conv2D(width or 32, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                  Conv2D(2 * (width or 32), 3, padding="same", activation="relu"), MaxPooling2D(2),
+                  Flatten(), Dropout(0.5 if dropout is None else dropout), Dense(classes, activation="softmax")]
     return Sequential([Input(shape=input_shape), *layers], name=f"{kind}")
 
 
