@@ -9,7 +9,9 @@ depthwise kernels (kh, kw, in, multiplier), dense kernels (in, out) and batch-no
 * dense kernel (in, out) -> (out, in); after a Flatten of a conv stack Keras' rows run in
   (H, W, C) order — a model whose Flatten works in (C, H, W) order (torchvision's) declares
   the feature-map shape in ``keras_flatten`` and the rows are permuted;
-* batch norm: gamma -> weight, beta -> bias, moving mean/variance -> running_mean/var.
+* batch norm: gamma -> weight, beta -> bias, moving mean/variance -> running_mean/var;
+* SimpleRNN/LSTM/GRU (also inside Bidirectional) and Embedding: the layer's own ``set_weights``
+  takes Keras' arrays (kernel, recurrent_kernel, bias; GRU's gate order and (2, 3·units) bias).
   The epsilon is not in a weights-only file; when the file holds the model config
   (a whole-model ``.h5``) each layer's epsilon is copied from it.
 
@@ -33,10 +35,13 @@ import numpy as np
 import torch
 
 from glassnet.errors import DataFileError
-from glassnet.layers import Dense
+from glassnet.layers import RNN, Bidirectional, Dense, Embedding
 from glassnet.layers.convolutional import Conv2D, DepthwiseConv2D, SeparableConv2D
 from glassnet.layers.normalization import BatchNormalization
+from glassnet.layers.recurrent_cells import RecurrentWeights
 
+#: kinds loaded through the layer's own ``set_weights`` (Keras' arrays and order: recurrent gate layouts, biases)
+_KERAS_ORDER_KINDS = ("recurrent", "bidirectional", "embedding")
 _BN_KEYS = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean", "moving_variance": "running_var"}
 
 
@@ -60,8 +65,11 @@ def read_keras_h5(path: str | Path) -> tuple[list[tuple[str, dict[str, np.ndarra
                 g = _member(group, name, path, "layer group")
                 weight_names = [w.decode() if isinstance(w, bytes) else str(w) for w in g.attrs.get("weight_names", [])]
                 if weight_names:
-                    layers.append((name, {_short(w): _numeric(_member(g, w, path, "weight"), w, path)
-                                          for w in weight_names}))
+                    arrays: dict[str, np.ndarray] = {}
+                    for w in weight_names:  # a Bidirectional repeats short names: the backward half keeps its path
+                        key = _short(w) if _short(w) not in arrays else w
+                        arrays[key] = _numeric(_member(g, w, path, "weight"), w, path)
+                    layers.append((name, arrays))
     except OSError as err:
         raise DataFileError(f"Cannot read {path} as a Keras HDF5 weights file ({err}). The file is truncated or "
                             "corrupt: download it again (check its size and checksum).") from err
@@ -108,6 +116,10 @@ def keras_kind(names: list[str], shapes: list[tuple]) -> str:
     'bn'
     """
     short = [_short(n) for n in names]
+    if "recurrent_kernel" in short:  # SimpleRNN/LSTM/GRU, or both halves of a Bidirectional one
+        return "bidirectional" if short.count("recurrent_kernel") == 2 else "recurrent"
+    if "embeddings" in short:
+        return "embedding"
     if "pointwise_kernel" in short:
         return "separable"
     if "depthwise_kernel" in short:
@@ -121,6 +133,12 @@ def keras_kind(names: list[str], shapes: list[tuple]) -> str:
 
 def module_kind(module: torch.nn.Module) -> str | None:
     """The Keras kind a glassnet layer corresponds to (None for weightless layers)."""
+    if isinstance(module, Bidirectional):
+        return "bidirectional"
+    if isinstance(module, (RecurrentWeights, RNN)):
+        return "recurrent"
+    if isinstance(module, Embedding):
+        return "embedding"
     if isinstance(module, SeparableConv2D):
         return "separable"
     if isinstance(module, DepthwiseConv2D):
@@ -177,6 +195,8 @@ def load_keras_h5(model: torch.nn.Module, path: str | Path) -> dict[str, str]:
     """
     layers, config = read_keras_h5(path)
     targets = {p: m for p, m in model.named_modules() if module_kind(m) is not None}
+    wrappers = [p for p, m in targets.items() if module_kind(m) in _KERAS_ORDER_KINDS and p]
+    targets = {p: m for p, m in targets.items() if not any(p.startswith(w + ".") for w in wrappers)}
     names = dict(getattr(model, "keras_names", lambda: {})())
     by_keras_name = {names.get(p, p.replace(".", "_")): p for p in targets}
     pairs: dict[str, str] = {}
@@ -194,6 +214,7 @@ def load_keras_h5(model: torch.nn.Module, path: str | Path) -> dict[str, str]:
     missing = [p for p in targets if p not in pairs.values()]
     problems = []
     converted: dict[str, dict[str, torch.Tensor]] = {}
+    keras_arrays: dict[str, list[np.ndarray]] = {}
     flatten = dict(getattr(model, "keras_flatten", {}) or {})
     for name, path_ in pairs.items():
         module = targets[path_]
@@ -201,6 +222,14 @@ def load_keras_h5(model: torch.nn.Module, path: str | Path) -> dict[str, str]:
         kind = keras_kind(list(arrays), [a.shape for a in arrays.values()])
         if kind != module_kind(module):
             problems.append(f"{name} ({kind}) -> {path_} ({module_kind(module)})")
+            continue
+        if kind in _KERAS_ORDER_KINDS:  # Keras' arrays in Keras' order: the layer's own set_weights converts them
+            expected = [tuple(w.shape) for w in module.get_weights()]
+            found = [tuple(a.shape) for a in arrays.values()]
+            if expected != found:
+                problems.append(f"{name}: file {found} vs model {expected} at {path_} (units, use_bias or GRU's "
+                                "reset_after differ)")
+            keras_arrays[path_] = list(arrays.values())
             continue
         tensors = convert(kind, arrays, module, flatten.get(path_))
         for key, value in tensors.items():
@@ -220,6 +249,8 @@ def load_keras_h5(model: torch.nn.Module, path: str | Path) -> dict[str, str]:
             module = targets[path_]
             for key, value in tensors.items():
                 getattr(module, key).copy_(value)
+    for path_, values in keras_arrays.items():
+        targets[path_].set_weights(values)
     _apply_epsilons(config, pairs, targets)
     return pairs
 

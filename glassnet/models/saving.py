@@ -280,12 +280,17 @@ def save_weights(model: torch.nn.Module, filepath: str | Path) -> None:
 
 
 def load_weights(model: torch.nn.Module, filepath: str | Path, strict: bool = True) -> None:
-    """Load safetensors (any extension) or a torch state dict (.pt/.pth, ``weights_only=True``)."""
+    """Load safetensors (any extension), a torch state dict (.pt/.pth, ``weights_only=True``) or a
+    Keras ``.h5`` weights file (:mod:`glassnet.applications.keras_h5`)."""
     path = Path(filepath)
     if not path.exists():
         raise DataFileError(f"No weight file at '{path}'.")
     if not path.is_file():
         raise DataFileError(f"'{path}' is not a regular file: give the path of a weights file.")
+    if path.suffix.lower() in (".h5", ".hdf5"):
+        from glassnet.applications.keras_h5 import load_keras_h5
+        load_keras_h5(model, path)
+        return
     data = path.read_bytes()
     if _looks_like_safetensors(data):
         state = archive_io.load_safetensors(data, f"'{path}'")
