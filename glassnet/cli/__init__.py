@@ -10,6 +10,7 @@ import typer
 from glassnet.cli.export import export_command
 from glassnet.cli.serve import serve_command
 from glassnet.cli.train import train
+from glassnet.cli.tune import tune
 from glassnet.cli.zoo import zoo_command
 
 app = typer.Typer(help="glassnet: deep learning you can see into. Train, inspect and export models.",
@@ -22,6 +23,10 @@ def _root() -> None:
 
 
 app.command(help="Train a model on a dataset (default: an MLP on the bundled digits) and save the run.")(train)
+
+
+app.command(help="Search the train command's hyper-parameters (lr, batch size, width, dropout, optimizer) "
+                 "with Optuna; keep the best model.")(tune)
 
 
 app.command("zoo", help="List the model zoo: parameters, GFLOPs, input size, weights, ImageNet accuracy.")(zoo_command)
