@@ -180,6 +180,9 @@ def _lookup(model: torch.nn.Module, layer: Any) -> torch.nn.Module:
     for name, module in model.named_modules():
         if name == layer or getattr(module, "name", None) == layer:
             return module
+    inside = [m for n, m in model.named_modules() if isinstance(layer, str) and n.endswith("." + layer)]
+    if len(inside) == 1:  # a path inside a nested model, e.g. 'blocks.10' of a zoo model used as a layer
+        return inside[0]
     names = [getattr(m, "name", n) for n, m in model.named_modules() if n][:30]
     raise InvalidArgumentError(f"explain: model has no layer named {layer!r}. Layers: {', '.join(map(str, names))}.")
 
