@@ -43,12 +43,19 @@ def serve_command(
     max_wait_ms: float = typer.Option(5.0, min=0.0, help="How long the first request waits for others to join it."),
     max_queue: int = typer.Option(256, min=1, help="Requests that may wait; more get 503 (busy)."),
     max_body_bytes: int = typer.Option(8 * 1024 * 1024, min=1024, help="Largest request body accepted (413 above)."),
+    threads: int = typer.Option(0, min=0, help="Threads for the model (0: all cores but one, which is left to HTTP "
+                                "handling; more threads than free cores makes torch far slower, not faster)."),
 ) -> None:
     import uvicorn
 
     from glassnet.export import load_bundle
     from glassnet.serve import ServeConfig, create_app
 
+    import os
+
+    import torch
+
+    torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
     model, preprocessing = load_bundle(run_dir)
     onnx_path = Path(run_dir) / "model.onnx" if Path(run_dir).is_dir() else None
     config = ServeConfig(batching=batching, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms,

@@ -21,6 +21,7 @@ the same steps.)
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -51,8 +52,10 @@ def export_onnx(model, path: str | Path, preprocessing: Preprocessing | None = N
     onnx = _onnx()
     preprocessing = preprocessing or for_model(model)
     program = exported_program(model, preprocessing)
+    # the exporter's deprecation notes and "torchvision is not installed" lines are not the user's business
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's deprecation notes are not the user's business
+        warnings.simplefilter("ignore")
         onnx_program = torch.onnx.export(program, (example_input(model, preprocessing),), input_names=[INPUT],
                                          output_names=[OUTPUT], opset_version=opset, dynamo=True, verbose=False)
     proto = onnx_program.model_proto

@@ -78,9 +78,10 @@ def make_backend(model, preprocessing: Preprocessing, kind: str = "torch", onnx_
     kind = lookup("serving backend", kind, {"torch": "torch", "onnx": "onnx", "onnxruntime": "onnx"})
     if kind == "torch":
         return TorchBackend(model, preprocessing)
+    import torch
     if onnx_path is None or not Path(onnx_path).is_file():
         import tempfile
 
         from glassnet.export.onnx import export_onnx
         onnx_path = export_onnx(model, onnx_path or Path(tempfile.mkdtemp()) / "model.onnx", preprocessing)
-    return OnnxBackend(onnx_path, preprocessing)
+    return OnnxBackend(onnx_path, preprocessing, threads=torch.get_num_threads())  # as many threads as torch
