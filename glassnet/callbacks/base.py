@@ -34,6 +34,9 @@ class Callback:
     #: False for callbacks whose batch events ignore ``logs`` (the Monitor): when no callback reads
     #: them, the loop passes ``{}`` and skips copying the step's values to the host (a device sync)
     reads_batch_logs: bool = True
+    #: True for callbacks that write files (CSV, TensorBoard logs): in a distributed fit only rank 0 runs
+    #: them, like the savers
+    writes_files: bool = False
 
     def __init__(self):
         self.model = None

@@ -32,6 +32,8 @@ class CSVLogger(Callback):
     0,0.5,0.6
     """
 
+    writes_files = True
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False):
         super().__init__()
         self.filename, self.separator, self.append = os.fspath(filename), separator, append

@@ -29,6 +29,8 @@ class TensorBoard(Callback):
     compatibility and do nothing.
     """
 
+    writes_files = True
+
     def __init__(self, log_dir: str | os.PathLike = "logs", histogram_freq: int = 0, write_graph: bool = False,
                  write_images: bool = False, write_steps_per_second: bool = False, update_freq: Any = "epoch",
                  profile_batch: Any = 0, embeddings_freq: int = 0, embeddings_metadata: Any = None):

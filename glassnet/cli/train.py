@@ -12,6 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from enum import Enum
 from pathlib import Path
@@ -120,6 +124,23 @@ def save_run(net, history, run_dir: Path, title: str, results: dict) -> None:
     atomic_write_bytes(run_dir / "metrics.json", json.dumps(results, indent=2).encode())
 
 
+def launch_torchrun(nproc: int) -> int:
+    """Run this same ``glassnet train`` command in ``nproc`` processes under torchrun; its exit status."""
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip or arg.startswith("--nproc="):
+            skip = False
+            continue
+        skip = arg == "--nproc"
+        if not skip:
+            args.append(arg)
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+               "-m", "glassnet.cli", *args]
+    console.print(f"Launching {nproc} processes: {' '.join(command[1:])}", highlight=False)
+    return subprocess.run(command, env=env).returncode
+
+
 def train(
     dataset: DatasetName = typer.Option(DatasetName.digits, help="Dataset to learn (digits needs no download)."),
     model: ModelName = typer.Option(ModelName.mlp, help="mlp: Flatten-Dense(128)-Dropout-Dense; cnn: the Keras MNIST convnet."),
@@ -131,12 +152,21 @@ def train(
     seed: int = typer.Option(0, help="Random seed, for a reproducible run."),
     output: Path = typer.Option(Path("runs"), help="Folder in which runs/<timestamp>/ is created."),
     verbose: int = typer.Option(1, min=0, max=2, help="0 silent, 1 progress bar, 2 one line per epoch."),
+    nproc: int = typer.Option(1, min=1, help="Processes for data-parallel training (torchrun; gloo on CPU, nccl on "
+                              "GPUs); --batch-size stays the global batch."),
     diagnose: bool = typer.Option(False, "--diagnose", help="Watch the network's health while it trains and "
                                   "write diagnosis.md (verdict, findings, gradient flow, LR finder) in the run."),
 ) -> None:
+    from glassnet.training import distributed
     from glassnet.utils import set_random_seed
 
-    run_dir = start_run_dir(output)  # before anything slow: a bad --output fails now, not after training
+    if nproc > 1 and not distributed.launched_by_torchrun():
+        raise typer.Exit(launch_torchrun(nproc))
+    if int(os.environ.get("RANK", "0")) != 0:  # another process of a --nproc run: rank 0 prints and writes
+        console.quiet = True
+        run_dir = Path(tempfile.mkdtemp(prefix="glassnet-rank"))
+    else:
+        run_dir = start_run_dir(output)  # before anything slow: a bad --output fails now, not after training
     try:
         set_random_seed(seed)
         (x_train, y_train), (x_test, y_test), names = load_dataset(dataset.value)
@@ -151,7 +181,8 @@ def train(
                   f"images of {x_train.shape[1:]} · {len(names)} classes · model {model.value} "
                   f"({net.count_params():,} parameters)")
     title = f"{model.value} on {dataset.value}"
-    results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "parameters": net.count_params()}
+    results = {"dataset": dataset.value, "model": model.value, "epochs": epochs, "parameters": net.count_params(),
+               "processes": int(os.environ.get("WORLD_SIZE", "1"))}
     lr_result = net.lr_find(x_train, y_train, batch_size=batch_size) if diagnose else None
     try:
         history = net.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
@@ -173,6 +204,8 @@ def train(
         from glassnet.diagnose.diagnosis import write_diagnosis
         path = write_diagnosis(run_dir, verdict=verdict, monitor=history.monitor, lr_result=lr_result, title=title)
         console.print(f"Diagnosis (verdict, findings, gradient flow, LR finder): {path}")
+    from glassnet.cli.report import run_report
+    console.print(f"Report: {run_report(run_dir, net, x_test, y_test, names)}")
 
 
 def _bias_variance(net, x_train, y_train, validation_split: float):

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from glassnet.errors import DataFileError, NotCompiledError
+from glassnet.training import distributed
 
 Schedule = Callable[[int], float]
 
@@ -200,6 +201,7 @@ class Optimizer:
         """Clip gradients if asked, apply the scheduled learning rate, update the weights."""
         if callable(self._learning_rate):
             self._apply_lr(self._lr_at(self.iterations))
+        distributed.sync_gradients(self._params)  # a custom train_step in a distributed fit; else nothing
         self._clip()
         self._decay_weights()
         self.torch_optimizer.step()

@@ -20,6 +20,7 @@ per step.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from glassnet.callbacks.base import Callback, CallbackList, History
 from glassnet.errors import NotCompiledError
 from glassnet.modes import evaluating
 from glassnet.threads import ThreadGovernor
-from glassnet.training import resume, run
+from glassnet.training import distributed, resume, run
 from glassnet.training.compile_config import CompileConfig
 from glassnet.training.data import ArrayData, make_data
 from glassnet.training.loop import StepLogs, batch_size_of, concat_to_numpy, keras_batch, keras_result, nan_error
@@ -126,12 +127,15 @@ class Trainer:
 
     def _forward_function(self):
         """The model, or its ``torch.compile``d form when compile(compile=True) asked for it."""
+        # DistributedDataParallel for the training steps of a distributed fit (evaluation runs each rank alone)
+        model = self.__dict__.get("_ddp", self) if torch.is_grad_enabled() else self
         if self.compiled is None or not self.compiled.use_compile:
-            return self
-        compiled = self.__dict__.get("_torch_compiled")
-        if compiled is None:  # compiled once; torch's guards recompile if the model changes
-            compiled = torch.compile(self)
-            object.__setattr__(self, "_torch_compiled", compiled)
+            return model
+        key = "_torch_compiled_ddp" if model is not self else "_torch_compiled"
+        compiled = self.__dict__.get(key)
+        if compiled is None or getattr(compiled, "_orig_mod", model) is not model:  # torch's guards recompile if the model changes
+            compiled = torch.compile(model)
+            object.__setattr__(self, key, compiled)
         return compiled
 
     # ------------------------------------------------------------------ steps
@@ -191,6 +195,9 @@ class Trainer:
         the network's health with a :class:`glassnet.diagnose.Monitor` (kept as ``history.monitor``) and
         prints its findings at the end (unless ``verbose=0``)."""
         config = self._require_compiled("fit")
+        group = distributed.setup()  # inside torchrun: join the job (see glassnet.training.distributed)
+        if group is not None and not group.is_main:
+            verbose, callbacks = 0, [cb for cb in callbacks or [] if not (cb.saves_model or cb.writes_files)]
         if diagnose:
             from glassnet.diagnose import Monitor
             callbacks = [*(callbacks or []), Monitor()]
@@ -204,6 +211,7 @@ class Trainer:
             check_last_batch(self, data.num_samples, data.batch_size, data.example())
         if self._shuffle_seed is None:
             self._shuffle_seed = int(torch.randint(0, 2**31 - 1, ()).item())
+        self._shuffle_seed = distributed.agree_on_seed(self._shuffle_seed, group)  # one order on every rank
         history = History()
         callback_list = CallbackList([*(callbacks or []), history], model=self, epochs=epochs, steps=len(data),
                                      verbose=resolve_verbose(verbose))
@@ -216,8 +224,9 @@ class Trainer:
             self.stop_training = False
             self.history = history
             callback_list.on_train_begin({})
-            logs = self._run_epochs(data, val, range(initial_epoch, epochs), shuffle, validation_freq,
-                                    callback_list, bar, threads)
+            with self._data_parallel(group):
+                logs = self._run_epochs(data, val, range(initial_epoch, epochs), shuffle, validation_freq,
+                                        callback_list, bar, threads, group)
         callback_list.on_train_end(logs)
         if diagnose:
             history.monitor = callbacks[-1]
@@ -225,15 +234,34 @@ class Trainer:
                 history.monitor.report()
         return history
 
-    def _run_epochs(self, data, val, epochs: range, shuffle: bool, validation_freq: int,
-                    callbacks: CallbackList, bar: ProgressBar, threads: ThreadGovernor) -> dict[str, float]:
+    @contextlib.contextmanager
+    def _data_parallel(self, group: distributed.Group | None):
+        """In a distributed fit: the default step runs the model through DistributedDataParallel; a
+        custom ``train_step`` gets its gradients averaged by the optimizers' ``step``."""
+        if group is None:
+            yield
+            return
+        if type(self).train_step is Trainer.train_step:
+            object.__setattr__(self, "_ddp", distributed.wrap(self, group))
+            try:
+                yield
+            finally:
+                self.__dict__.pop("_ddp", None)
+        else:
+            distributed.broadcast_parameters(self)
+            with distributed.optimizers_average_gradients(group):
+                yield
+
+    def _run_epochs(self, data, val, epochs: range, shuffle: bool, validation_freq: int, callbacks: CallbackList,
+                    bar: ProgressBar, threads: ThreadGovernor, group: distributed.Group | None = None
+                    ) -> dict[str, float]:
         logs: dict[str, float] = {}
         for epoch in epochs:
             if epoch > epochs.start:
                 threads.adjust()
-            logs = self._train_epoch(data, epoch, shuffle, callbacks, bar)
+            logs = self._train_epoch(data, epoch, shuffle, callbacks, bar, group)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(self._evaluate_batches(val, prefix="val_", callbacks=callbacks))
+                logs.update(self._evaluate_batches(val, prefix="val_", callbacks=callbacks, group=group))
             callbacks.on_epoch_end(epoch, logs)
             bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
             if self.stop_training:
@@ -272,7 +300,8 @@ class Trainer:
             if torch.is_tensor(p):
                 check_labels(loss, target, tuple(p.shape), f"output '{name}'")
 
-    def _train_epoch(self, data, epoch: int, shuffle: bool, callbacks: CallbackList, bar: ProgressBar) -> dict[str, float]:
+    def _train_epoch(self, data, epoch: int, shuffle: bool, callbacks: CallbackList, bar: ProgressBar,
+                     group: distributed.Group | None = None) -> dict[str, float]:
         config = self.compiled
         steps = len(data)
         batch_events, batch_logs = callbacks.wants_batch_events, callbacks.wants_batch_logs
@@ -281,7 +310,11 @@ class Trainer:
         callbacks.on_epoch_begin(epoch, {})
         logs = StepLogs(config.device)
         bar.start(epoch)
+        samples = 0
         for step, batch in enumerate(data.batches(epoch, shuffle, self._shuffle_seed or 0)):
+            if group is not None:
+                batch, count = distributed.shard(batch, group)
+                samples += count
             if batch_events:
                 callbacks.on_train_batch_begin(step, {})
             logs.update(self.train_step(keras_batch(batch)), step)
@@ -293,7 +326,7 @@ class Trainer:
             if self.stop_training:
                 break
         self._stop_on_nan(logs, epoch, steps)
-        return logs.read()
+        return distributed.reduce_logs(logs.read(), samples, group)
 
     def _stop_on_nan(self, logs: StepLogs, epoch: int, steps: int) -> None:
         bad = logs.first_bad_step()
@@ -309,14 +342,17 @@ class Trainer:
         config = self._require_compiled("evaluate")
         data = make_data(x, y, sample_weight, batch_size, config.device, steps)
         self._check_labels(data, run.prepare(self, config, data.example(), training=False))
+        group = distributed.setup()
+        if group is not None and not group.is_main:
+            verbose = 0
         callback_list = CallbackList(callbacks or [], model=self, steps=len(data), verbose=resolve_verbose(verbose))
         bar = ProgressBar(verbose, None, len(data))
-        logs = self._evaluate_batches(data, callbacks=callback_list, bar=bar)
+        logs = self._evaluate_batches(data, callbacks=callback_list, bar=bar, group=group)
         bar.finish(logs, data.num_samples if isinstance(data, ArrayData) else 0)
         return keras_result(logs, return_dict)
 
     def _evaluate_batches(self, data, prefix: str = "", callbacks: CallbackList | None = None,
-                          bar: ProgressBar | None = None) -> dict[str, float]:
+                          bar: ProgressBar | None = None, group: distributed.Group | None = None) -> dict[str, float]:
         callbacks = callbacks or CallbackList([])
         self.reset_metrics()
         logs = StepLogs(self.compiled.device)
@@ -324,13 +360,19 @@ class Trainer:
         if bar is not None:
             bar.start(None, "Evaluate")
         with evaluating(self), torch.inference_mode():
+            samples = 0
             for step, batch in enumerate(data.batches()):
+                if group is not None:
+                    batch, count = distributed.shard(batch, group)
+                    samples += count
+                    if not count:  # a last batch smaller than the job: nothing for this rank
+                        continue
                 callbacks.on_test_batch_begin(step, {})
                 logs.update(self.test_step(keras_batch(batch)), step)
                 callbacks.on_test_batch_end(step, logs.read() if callbacks.wants_batch_logs else {})
                 if bar is not None:
                     bar.update(step + 1, logs.read)
-        result = logs.read(prefix)
+        result = distributed.reduce_logs(logs.read(prefix), samples, group)
         callbacks.on_test_end(result)
         return result
 
