@@ -58,7 +58,7 @@ def test_a_20_trial_search_beats_a_deliberately_bad_default(data, tmp_path):
     summary = json.loads((tmp_path / "best_params.json").read_text())
     assert summary["best_params"] == result.best_params and summary["direction"] == "maximize"
     assert (tmp_path / "trials.csv").read_text().count("\n") == 21  # header + one row per trial
-    for name in ("optimization_history", "param_importances", "intermediate_values"):
+    for name in ("optimization_history", "param_importances", "intermediate_values", "trials"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 

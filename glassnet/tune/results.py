@@ -157,33 +157,88 @@ class SearchResult:
     def plot(self, output: str | Path | None = None) -> dict[str, Path]:
         """Optuna's plots as PNGs in ``output`` (default: the search's folder): optimization history,
         parameter importances (needs 2+ completed trials) and each trial's per-epoch values (pruned
-        trials stop early). Returns {name: path} for the pictures made."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from optuna.visualization import matplotlib as optuna_plots
-
+        trials stop early), and glassnet's ``trials.png`` (both at a glance). Returns {name: path}."""
         folder = Path(output) if output is not None else self.output
         made = {}
         for name, function in PLOTS.items():
-            with warnings.catch_warnings():  # Optuna's matplotlib plots are flagged 'experimental'
-                warnings.simplefilter("ignore")
-                try:
-                    axes = getattr(optuna_plots, function)(self.study)
-                except (ValueError, RuntimeError, ZeroDivisionError):  # too few trials for this plot
-                    continue
-            figure = axes.figure if hasattr(axes, "figure") else axes.flat[0].figure
-            figure.set_size_inches(7, 4.5)
-            figure.tight_layout()
-            path = folder / f"{name}.png"
-            with atomic_path(path) as tmp:
-                figure.savefig(tmp, dpi=100, format="png")
-            plt.close(figure)
-            made[name] = path
+            path = _optuna_png(self.study, function, folder / f"{name}.png", drop_legend=len(self.trials) > 10)
+            if path is not None:
+                made[name] = path
+        if self._best_number() is not None:
+            made["trials"] = plot_trials(self, folder / "trials.png")
         return made
 
     def __repr__(self) -> str:
         return f"<SearchResult {self._header()}>"
+
+
+def _optuna_png(study: optuna.Study, function: str, path: Path, drop_legend: bool) -> Path | None:
+    """One of Optuna's matplotlib plots saved as a PNG; None when the study has too few trials for it.
+    Optuna switches matplotlib to its 'ggplot' style: that stays inside this function (rc_context)."""
+    from optuna.visualization import matplotlib as optuna_plots
+
+    from glassnet.plots import plt  # pyplot on the Agg backend, as for every glassnet picture
+
+    with plt.rc_context(), warnings.catch_warnings():  # the plots are flagged 'experimental'
+        warnings.simplefilter("ignore")
+        try:
+            axes = getattr(optuna_plots, function)(study)
+        except (ValueError, RuntimeError, ZeroDivisionError):
+            return None
+        figure = axes.figure if hasattr(axes, "figure") else axes.flat[0].figure
+        if drop_legend and hasattr(axes, "get_legend") and axes.get_legend() is not None:
+            axes.get_legend().remove()  # one entry per trial would hide the picture
+        figure.set_size_inches(7, 4.5)
+        figure.tight_layout()
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, dpi=100, format="png")
+        plt.close(figure)
+    return path
+
+
+def plot_trials(result: SearchResult, path: Path) -> Path:
+    """glassnet's picture of a search: every trial's dev curve (pruned ones stop early, the best is
+    green) beside each trial's final value and the best so far."""
+    from glassnet.plots import plt  # pyplot on the Agg backend, as for every glassnet picture
+
+    pruned_state, best = optuna.trial.TrialState.PRUNED, result._best_number()
+    maximize = result.study.direction == optuna.study.StudyDirection.MAXIMIZE
+    fig, (curves, history) = plt.subplots(1, 2, figsize=(11, 4))
+    best_so_far, numbers = [], []
+    for trial in result.trials:
+        steps = sorted(trial.intermediate_values)
+        values = [trial.intermediate_values[s] for s in steps]
+        epochs = [s + 1 for s in steps]
+        if trial.number == best:
+            curves.plot(epochs, values, "-", color="tab:green", linewidth=2.5, zorder=3, label=f"best (trial {best})")
+        elif trial.state == pruned_state:
+            curves.plot(epochs, values, "--", color="tab:orange", alpha=0.6, linewidth=1)
+            if values:
+                curves.plot(epochs[-1], values[-1], "x", color="tab:orange")
+        else:
+            curves.plot(epochs, values, "-", color="tab:blue", alpha=0.5, linewidth=1)
+        last = trial.value if trial.value is not None else (values[-1] if values else None)
+        if last is not None:
+            history.plot(trial.number, last, "o" if trial.state != pruned_state else "x",
+                         color="tab:orange" if trial.state == pruned_state else "tab:blue")
+        if trial.value is not None:
+            previous = best_so_far[-1] if best_so_far else trial.value
+            best_so_far.append(max(previous, trial.value) if maximize else min(previous, trial.value))
+            numbers.append(trial.number)
+    curves.plot([], [], "-", color="tab:blue", label="completed")
+    curves.plot([], [], "--x", color="tab:orange", label="pruned (stopped early)")
+    curves.set(xlabel="epoch", ylabel=f"{result.objective} (dev set)", title="Every trial's dev curve")
+    curves.legend()
+    history.step(numbers, best_so_far, where="post", color="tab:green", label="best so far")
+    history.set(xlabel="trial", ylabel=result.objective, title="Trials in order (x: pruned, last value)")
+    history.legend()
+    for axes in (curves, history):
+        axes.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return path
 
 
 def finish_search(study: optuna.Study, output: Path, objective: str, plots: bool = True) -> SearchResult:

@@ -13,10 +13,10 @@ storage (a SQLite file in the output folder by default) that several worker proc
 ...     model.optimizer.learning_rate = trial.suggest_float('lr', 1e-3, 1e-1, log=True)
 ...     return model
 >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype('float32'); y = x @ np.arange(4.0, dtype='float32')
->>> result = search(build, x, y, validation_data=(x, y), n_trials=3, epochs=2, seed=0, verbose=0,
+>>> result = search(build, x, y, validation_data=(x, y), n_trials=2, epochs=1, seed=0, verbose=0,
 ...                 output=tempfile.mkdtemp(), plots=False)
 >>> len(result.trials), sorted(result.best_params)
-(3, ['lr'])
+(2, ['lr'])
 """
 
 from __future__ import annotations
