@@ -95,12 +95,26 @@ def _summary(model: torch.nn.Module) -> str:
 
 
 def _diagnosis(run_dir: Path) -> str:
-    parts = []
+    """diagnosis.md as HTML with its pictures inlined, then any other PNG of the run."""
+    parts, used = [], {"learning_curves.png"}
     md = run_dir / "diagnosis.md"
     if md.exists():
-        parts.append(_pre(md.read_text(errors="replace")))
+        text = md.read_text(errors="replace")
+        try:
+            import markdown
+            page = markdown.markdown(html.escape(text, quote=False), extensions=["tables"])
+        except ImportError:  # pragma: no cover - markdown comes with tensorboard
+            page = _pre(text)
+        for png in run_dir.glob("*.png"):
+            for quote in ('"', "'"):
+                ref = f"src={quote}{png.name}{quote}"
+                if ref in page:
+                    used.add(png.name)
+                    data = base64.b64encode(png.read_bytes()).decode()
+                    page = page.replace(ref, f'src="data:image/png;base64,{data}"')
+        parts.append(page)
     for png in sorted(run_dir.glob("*.png")):
-        if png.name != "learning_curves.png":
+        if png.name not in used:
             parts.append(f"<h3>{html.escape(png.stem.replace('_', ' '))}</h3>{_img(png.read_bytes(), png.stem)}")
     return "".join(parts) or ("<p class='note'>No health diagnosis in this run (train with "
                               "<code>glassnet train --diagnose</code> to get one).</p>")
