@@ -16,13 +16,14 @@ torch.Size([5, 2])
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
 
 from glassnet.errors import InvalidArgumentError
 from glassnet.export.preprocessing import Preprocessing, for_model
-from glassnet.io import atomic_path
+from glassnet.io import atomic_write_bytes
 from glassnet.modes import evaluating
 
 MAX_BATCH = 65536
@@ -79,6 +80,7 @@ def export_program(model, path: str | Path, preprocessing: Preprocessing | None 
     preprocessing = preprocessing or for_model(model)
     program = exported_program(model, preprocessing)
     path = Path(path)
-    with atomic_path(path) as tmp:
-        torch.export.save(program, str(tmp), extra_files={"preprocessing.json": preprocessing.to_json()})
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer, extra_files={"preprocessing.json": preprocessing.to_json()})
+    atomic_write_bytes(path, buffer.getvalue())
     return path
