@@ -36,12 +36,9 @@ def _window_starts(n: int, targets: Any, sequence_length: int, sequence_stride: 
     if not start < end <= n:
         raise InvalidArgumentError(f"timeseries_dataset_from_array: end_index={end_index} must be above "
                                    f"start_index={start} and at most {n} (the data has {n} steps).")
-    if targets is not None and len(targets) != n:
-        raise InvalidArgumentError(f"timeseries_dataset_from_array: data has {n} steps but targets has "
-                                   f"{len(targets)}; give one target per step (Keras' rule).")
     count = end - start - (sequence_length - 1) * sampling_rate
-    if targets is not None:
-        count = min(count, len(targets))
+    if targets is not None:  # Keras: fewer targets than steps means fewer windows
+        count = min(count, len(targets) - start)
     if count <= 0:
         raise InvalidArgumentError(
             f"timeseries_dataset_from_array: steps {start}..{end} hold no window of {sequence_length} steps "

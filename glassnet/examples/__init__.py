@@ -1,0 +1,1 @@
+"""Worked examples the course, the README and the tests share (``glassnet.examples.sequences``)."""
