@@ -42,7 +42,7 @@ def explain_png(model, x: np.ndarray, preprocessing: Preprocessing, target: int 
     heat, note = grad_cam(model, x, target=target)[0], ""
     if not heat.max() > 0:
         heat = np.abs(grad_cam(model, x, target=target, relu=False)[0])
-        note = "no region raised the score (Grad-CAM's positive part is empty): showing the map's magnitude"
+        note = "Grad-CAM's positive part is empty here (negative channel weights): showing the map's magnitude."
     heat = heat / max(float(heat.max()), 1e-12)
     image = display_images(x, "channels_last" if preprocessing.layout != "NCHW" else "channels_first")[0]
     rgb = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
