@@ -8,8 +8,8 @@ import torch
 
 import glassnet
 from glassnet import masking
-from glassnet.layers import (GRU, LSTM, RNN, Bidirectional, Dense, Dropout, Embedding, Flatten, LSTMCell, Masking,
-                             SimpleRNN, TimeDistributed)
+from glassnet.layers import (GRU, LSTM, RNN, Bidirectional, Dense, Dropout, Embedding, Flatten,
+                             GlobalAveragePooling1D, LSTMCell, Masking, SimpleRNN, TimeDistributed)
 from glassnet.layers.recurrent import FUSED
 from glassnet.models import Model, Sequential
 
@@ -148,3 +148,11 @@ def test_training_with_a_mask_ignores_what_padding_holds():
 def test_a_wrong_mask_shape_is_explained():
     with pytest.raises(glassnet.errors.ShapeError, match="one True/False per sample and step"):
         LSTM(2)(torch.zeros(2, 3, 4), mask=torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_global_average_pooling_averages_real_steps_only():
+    embedding = Embedding(10, 3, mask_zero=True)
+    pooled = GlobalAveragePooling1D()(embedding(_padded("post")))
+    expected = torch.stack([embedding.weight[s].mean(0) for s in SEQUENCES])
+    torch.testing.assert_close(pooled, expected)
+    assert masking.of(pooled) is None

@@ -153,14 +153,24 @@ class _GlobalPooling(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over all steps of a sequence: (N, steps, C) -> (N, C).
+    """Mean over all steps of a sequence: (N, steps, C) -> (N, C). With a mask (from
+    ``Embedding(mask_zero=True)`` or ``Masking``) the mean is over the real steps only, as in Keras.
 
     >>> import torch
     >>> GlobalAveragePooling1D()(torch.ones(2, 5, 3)).shape
     torch.Size([2, 3])
+    >>> GlobalAveragePooling1D()(torch.tensor([[[1.0], [3.0], [8.0]]]), mask=torch.tensor([[True, True, False]]))
+    tensor([[2.]])
     """
 
     rank, mode = 1, "avg"
+
+    def call(self, inputs, mask=None):
+        if mask is None or self.data_format != "channels_last":
+            return super().call(inputs)
+        weights = mask.to(inputs.dtype).unsqueeze(-1)
+        total = (inputs * weights).sum(dim=1, keepdim=self.keepdims)
+        return total / weights.sum(dim=1, keepdim=self.keepdims).clamp_min(1.0)
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
