@@ -187,7 +187,8 @@ def worker(config: str, model: str, data: str, epochs: int) -> None:
 # ---------------------------------------------------------------------------- orchestration
 def run_config(python: str, config: str, model: str, data: Path, epochs: int) -> dict:
     from fit_speed import busy_jiffies
-    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
+               GLASSNET_THREADS=str(THREADS))  # glassnet pinned to the same thread count as the others
     before, started = busy_jiffies(), time.perf_counter()
     proc = subprocess.run([python, __file__, "--worker", config, model, str(data), str(epochs)], env=env,
                           capture_output=True, text=True)

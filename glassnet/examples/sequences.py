@@ -236,6 +236,31 @@ def airline_forecast(window: int = 12, horizon: int = 24, epochs: int = 100, uni
                                            "naive": naive})
 
 
-__all__ = ["sentiment", "sentiment_model", "bag_of_words_baseline", "char_language_model", "char_model",
+def plot_forecast(result: Result, path: str | None = None):
+    """The last months: actual passengers, the LSTM's and the seasonal-naive forecasts (a matplotlib Figure,
+    saved as PNG to ``path`` if given)."""
+    import matplotlib
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    extras, scores = result.extras, result.scores
+    figure, axis = plt.subplots(figsize=(8, 3.6))
+    steps = np.arange(len(extras["actual"]))
+    axis.plot(steps, extras["actual"], "k-o", ms=3, label="actual")
+    axis.plot(steps, extras["forecast"], "-", color="tab:blue", label=f"LSTM (MAE {scores['lstm_mae']:.1f})")
+    axis.plot(steps, extras["naive"], "--", color="tab:orange",
+              label=f"same month last year (MAE {scores['naive_mae']:.1f})")
+    axis.set_xticks(steps[::3], extras["months"][::3], rotation=45, fontsize=8)
+    axis.set_ylabel("passengers (thousands)")
+    axis.set_title("Airline passengers, last 24 months: one-step-ahead forecasts")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=110)
+    return figure
+
+
+__all__ = ["plot_forecast", "sentiment", "sentiment_model", "bag_of_words_baseline", "char_language_model", "char_model",
            "char_windows", "generate", "unigram_entropy", "airline_forecast", "forecast_model", "seasonal_naive",
            "errors", "Result"]
