@@ -21,6 +21,7 @@ storage (a SQLite file in the output folder by default) that several worker proc
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import pickle
@@ -165,7 +166,7 @@ def trials_taken(study: optuna.Study) -> int:
 
 def run_workers(worker: Worker, workers: int) -> None:
     """Run ``worker`` here and in ``workers - 1`` new processes (spawned: a fresh interpreter, safe with
-    torch's threads), each with ``cores // workers`` torch threads."""
+    torch's threads), each with ``cores // workers`` torch threads; worker ``i`` uses GPU ``i % GPUs``."""
     if workers == 1:
         worker.run()
         return
@@ -199,7 +200,10 @@ def run_workers(worker: Worker, workers: int) -> None:
 
 
 def _worker_main(worker: Worker, index: int, threads: int) -> None:
+    """A spawned worker: its share of the CPU threads and, with several GPUs, its own GPU (round robin)."""
     torch.set_num_threads(threads)
+    if torch.cuda.is_available() and torch.cuda.device_count() > 1:
+        torch.cuda.set_device(index % torch.cuda.device_count())
     worker.index = index
     worker.run()
 
@@ -217,15 +221,28 @@ def torch_threads(count: int):
 
 @contextmanager
 def optuna_logging_quiet():
-    """Optuna's per-trial INFO lines off (search prints its own); its warnings stay, but for 'experimental'."""
+    """Optuna's per-trial INFO lines off (search prints its own), and its "Trial N failed" traceback too
+    (the error itself reaches the caller); other warnings stay, but for 'experimental'."""
     before = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    handlers = logging.getLogger("optuna").handlers
+    for handler in handlers:
+        handler.addFilter(_drop_failed_trial_reports)
     try:
         with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna: nothing a learner can act on
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             yield
     finally:
+        for handler in handlers:
+            handler.removeFilter(_drop_failed_trial_reports)
         optuna.logging.set_verbosity(before)
+
+
+def _drop_failed_trial_reports(record: logging.LogRecord) -> bool:
+    """False for Optuna's "Trial N failed with parameters ... because of ..." (with a traceback) and its
+    "Trial N failed with value None." that follows: the exception is raised to the caller anyway."""
+    message = record.getMessage()
+    return not (record.exc_info or (message.startswith("Trial ") and "failed with value None" in message))
 
 
 def _short(value: Any) -> str:
