@@ -119,3 +119,19 @@ def test_one_hot_words_is_the_course_encoding_and_equals_string_lookup():
     np.testing.assert_array_equal(vectors[1, 2:], [[1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])  # EOS, then padding
     with pytest.raises(LabelError, match=r"\['dog'\] are not in the dictionary"):
         one_hot_words("my dog", vocabulary=dictionary)
+
+
+@pytest.mark.parametrize("make, data", [
+    (lambda: IntegerLookup(max_tokens=5, num_oov_indices=2, mask_token=0), [[7, 7, 9, 0], [3, 9, 9, 11]]),
+    (lambda: StringLookup(output_mode="count", pad_to_max_tokens=True, max_tokens=8), [["x", "y", "x"]]),
+    (lambda: CategoryEncoding(6, output_mode="count"), None),
+])
+def test_config_round_trip_through_json(make, data):
+    layer = make()
+    if data is not None:
+        layer.adapt(data)
+    config = json.loads(json.dumps(layer.get_config()))
+    rebuilt = type(layer).from_config(config)
+    assert rebuilt.get_config() == layer.get_config()
+    query = data if data is not None else [[0, 5, 5]]
+    torch.testing.assert_close(rebuilt(query), layer(query))
