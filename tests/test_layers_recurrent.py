@@ -329,3 +329,19 @@ def test_functional_encoder_decoder_with_initial_state_trains_and_saves(tmp_path
     inputs = [torch.from_numpy(a), torch.from_numpy(b)]
     torch.testing.assert_close(loaded(inputs), model(inputs))
     assert not torch.allclose(model(inputs), model([inputs[0] * 0, inputs[1]]))  # the decoder hears the encoder
+
+
+def test_course_weights_reproduce_the_model_and_the_unrolled_picture_draws(tmp_path):
+    from glassnet.layers.unrolled import course_weights, plot_unrolled
+    rnn, dense = SimpleRNN(3, return_sequences=True), Dense(2)
+    x = torch.randn(1, 4, 5)
+    y = dense(rnn(x))
+    w = course_weights(rnn, dense)
+    s = torch.zeros(3)
+    for t in range(4):  # s(t) = tanh(U·x(t) + W·s(t−1) + b), o(t) = V·s(t) + c
+        s = torch.tanh(w["U"] @ x[0, t] + w["W"] @ s + w["b"])
+        torch.testing.assert_close(y[0, t], w["V"] @ s + w["c"])
+    plot_unrolled(rnn, steps=3, output=dense, filename=tmp_path / "unrolled.png")
+    assert (tmp_path / "unrolled.png").stat().st_size > 10_000
+    with pytest.raises(ValueError, match="built SimpleRNN"):
+        course_weights(SimpleRNN(2))
