@@ -206,7 +206,8 @@ def main() -> None:
         return serve(args)
     requests = 200 if args.quick else args.requests
     table = ["| model | backend | batching | req/s | p50 / p99 (ms) | errors | peak RSS (MB) | RSS after round 1 → 2 "
-             "(MB) | mean batch | model alone, samples/s at batch 1 / 32 |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "(MB) | mean batch | model alone, samples/s at batch 1 / 32 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for model in args.models:
         for backend in args.backends:
             for batching in ("on", "off"):
@@ -219,9 +220,9 @@ def main() -> None:
                       f"Command: `{command.strip()}` ({time.strftime('%Y-%m-%d %H:%M')}).  ",
                       f"{requests:,} image uploads per round at concurrency {args.concurrency}, 2 rounds per row "
                       f"(the table shows round 2; errors count both); server: {THREADS} inference thread(s), "
-                      "batches of up to 32 gathered for 5 ms, queue 1024. Targets: 0 errors, RSS not growing between rounds, "
-                      "batching ≥ 2× unbatched for MobileNet. When req/s is far below the model alone, HTTP "
-                      "handling (parsing, decoding, preprocessing), not the model, sets the limit.", "",
+                      "batches of up to 32 gathered for 5 ms, queue 1024. Targets: 0 errors, RSS not growing "
+                      "between rounds, batching ≥ 2× unbatched for MobileNet. When req/s is far below the model "
+                      "alone, HTTP handling (parsing, decoding, preprocessing), not the model, sets the limit.", "",
                       *table, "", end])
     print(text)
     if not args.quick:

@@ -95,7 +95,8 @@ def test_uploaded_image_is_preprocessed_as_in_training(client, convnet, mnist_im
 def test_metadata_health_docs_and_an_offline_page(client):
     meta = client.get("/metadata").json()
     assert meta["input_shape"] == [28, 28, 1] and meta["classes"] == [str(i) for i in range(10)]
-    assert meta["preprocessing"]["scale"] == pytest.approx(1 / 255) and meta["preprocessing"]["color_mode"] == "grayscale"
+    assert meta["preprocessing"]["scale"] == pytest.approx(1 / 255)
+    assert meta["preprocessing"]["color_mode"] == "grayscale"
     assert meta["versions"]["torch"] == torch.__version__ and meta["limits"]["max_items"] == 16
     assert meta["parameters"] == 50186  # the Keras MNIST convnet with padding="same"
     assert client.get("/health").json()["status"] == "ok"
@@ -115,7 +116,8 @@ def _bomb_png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    pixels = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def _json(text: str) -> dict:
@@ -147,9 +149,10 @@ HOSTILE = {
     "a JSON list": (422, '"inputs" array', lambda x: {"json": [1, 2]}),
     "text/plain": (415, "Content-Type text/plain", lambda x: {"content": b"7",
                                                               "headers": {"content-type": "text/plain"}}),
-    "multipart without file": (422, "no file field", lambda x: {"data": {"name": "x"}, "files": {"other": ("a", b"1")}}),
-    "malformed multipart": (422, "no file field", lambda x: {"content": b"--zz\r\ngarbage",
-                                                         "headers": {"content-type": "multipart/form-data; boundary=zz"}}),
+    "multipart without file": (422, "no file field", lambda x: {"data": {"name": "x"},
+                                                                "files": {"other": ("a", b"1")}}),
+    "malformed multipart": (422, "no file field", lambda x: {
+        "content": b"--zz\r\ngarbage", "headers": {"content-type": "multipart/form-data; boundary=zz"}}),
 }
 
 

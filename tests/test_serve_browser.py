@@ -12,7 +12,7 @@ from browser_support import browser  # noqa: F401  (the fixture)
 from conftest import require_data
 
 from glassnet.export.preprocessing import Preprocessing, dataset_preprocessing
-from glassnet.serve import BackgroundServer, ServeConfig, create_app
+from glassnet.serve import BackgroundServer, create_app
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -33,15 +33,15 @@ def mnist_convnet():
     return model
 
 
-def _draw(browser, strokes: list[list[tuple[float, float]]]) -> None:
+def _draw(window, strokes: list[list[tuple[float, float]]]) -> None:
     """Draw strokes on the canvas; points are fractions of its width/height (0-1) from its top left."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    canvas = browser.driver.find_element(By.ID, "canvas")
+    canvas = window.driver.find_element(By.ID, "canvas")
     size = canvas.size
     for stroke in strokes:
-        actions = ActionChains(browser.driver, duration=10)
+        actions = ActionChains(window.driver, duration=10)
         to_offset = [(fx * size["width"] - size["width"] / 2, fy * size["height"] - size["height"] / 2)
                      for fx, fy in stroke]
         actions.move_to_element_with_offset(canvas, *map(int, to_offset[0])).click_and_hold()
@@ -52,14 +52,14 @@ def _draw(browser, strokes: list[list[tuple[float, float]]]) -> None:
         actions.release().perform()
 
 
-def _top1(browser) -> str:
-    browser.wait_for("document.getElementById('bars').dataset.state === 'done'")
-    browser.wait_for("!document.getElementById('explain').hidden")
-    return browser.driver.execute_script("return document.getElementById('bars').dataset.top1")
+def _top1(window) -> str:
+    window.wait_for("document.getElementById('bars').dataset.state === 'done'")
+    window.wait_for("!document.getElementById('explain').hidden")
+    return window.driver.execute_script("return document.getElementById('bars').dataset.top1")
 
 
-def _clear(browser) -> None:
-    browser.driver.find_element("id", "clear").click()
+def _clear(window) -> None:
+    window.driver.find_element("id", "clear").click()
 
 
 def test_drawn_one_and_zero_are_read_as_1_and_0(browser, mnist_convnet, tmp_path):
