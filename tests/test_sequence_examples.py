@@ -22,6 +22,11 @@ def test_baselines_against_their_definitions():
     assert sequences.unigram_entropy(text) == pytest.approx(-(p * np.log(p)).sum())
 
 
+def test_bag_of_words_baseline_counts_words():
+    train = ["good film", "bad film", "so good", "so bad", "good", "bad"]
+    assert sequences.bag_of_words_baseline(train, [1, 0, 1, 0, 1, 0], ["a good one", "a bad one"], [1, 0]) == 1.0
+
+
 @pytest.mark.slow
 def test_airline_lstm_beats_seasonal_naive_on_the_last_24_months():
     require_data("timeseries", "airline-passengers.csv")

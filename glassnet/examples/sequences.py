@@ -51,7 +51,7 @@ class Result:
 def bag_of_words_baseline(x_train, y_train, x_test, y_test) -> float:
     """Test accuracy of a bag-of-words logistic regression (scikit-learn's CountVectorizer + LogisticRegression).
 
-    >>> bag_of_words_baseline(['good', 'bad', 'so good', 'so bad'], [1, 0, 1, 0], ['good'], [1])
+    >>> bag_of_words_baseline(['good', 'bad', 'so good', 'so bad'], [1, 0, 1, 0], ['good'], [1])  # doctest: +SKIP
     1.0
     """
     from sklearn.feature_extraction.text import CountVectorizer
@@ -79,7 +79,12 @@ def sentiment_model(vocabulary_size: int, kind: str = "lstm", embedding_dim: int
 def sentiment(kind: str = "lstm", epochs: int = 3, batch_size: int = 32, max_tokens: int = 4000,
               sequence_length: int = 25, learning_rate: float = 3e-3, seed: int = 0, verbose: int = 0) -> Result:
     """Train the many-to-one classifier on the sentiment sentences; score it and the bag-of-words baseline
-    on the same held-out 20% (``scores``: 'accuracy', 'baseline_accuracy')."""
+    on the same held-out 20% (``scores``: 'accuracy', 'baseline_accuracy').
+
+    >>> result = sentiment(kind='bigru')  # doctest: +SKIP
+    >>> result.accuracy, result.baseline_accuracy  # doctest: +SKIP
+    (0.798..., 0.805)
+    """
     glassnet.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = sentiment_sentences.load_data()
     vectorize = layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=sequence_length)
@@ -133,7 +138,11 @@ def char_language_model(characters: int = 200_000, sequence_length: int = 64, ep
                         batch_size: int = 64, units: int = 128, learning_rate: float = 3e-3, seed: int = 0,
                         verbose: int = 0) -> Result:
     """Train a character-level LSTM on the first ``characters`` of Tiny Shakespeare (90% train, the
-    next 10% validation); ``scores``: 'val_loss' and 'unigram_loss' (nats per character)."""
+    next 10% validation); ``scores``: 'val_loss' and 'unigram_loss' (nats per character).
+
+    >>> result = char_language_model()  # doctest: +SKIP
+    >>> generate(result.model, result.extras['lookup'], 'ROMEO:', 100, temperature=0.8)  # doctest: +SKIP
+    """
     glassnet.utils.set_random_seed(seed)
     text = shakespeare.load_data()[:characters]
     lookup = layers.StringLookup(num_oov_indices=0)
@@ -213,6 +222,9 @@ def airline_forecast(window: int = 12, horizon: int = 24, epochs: int = 100, uni
     logs), standardized with the training months' mean and std — a steady
     quantity the LSTM can learn, where the raw counts of 1959-60 lie above
     every training value. A forecast growth ``g`` gives ``last month * exp(g)``.
+
+    >>> result = airline_forecast()  # doctest: +SKIP
+    >>> plot_forecast(result, 'airline_forecast.png')  # doctest: +SKIP
     """
     glassnet.utils.set_random_seed(seed)
     months, passengers = airline_passengers.load_data()
@@ -238,7 +250,10 @@ def airline_forecast(window: int = 12, horizon: int = 24, epochs: int = 100, uni
 
 def plot_forecast(result: Result, path: str | None = None):
     """The last months: actual passengers, the LSTM's and the seasonal-naive forecasts (a matplotlib Figure,
-    saved as PNG to ``path`` if given)."""
+    saved as PNG to ``path`` if given).
+
+    >>> plot_forecast(airline_forecast(epochs=5))  # doctest: +SKIP
+    """
     import matplotlib
     if path is not None:
         matplotlib.use("Agg")
