@@ -54,6 +54,8 @@ def test_attacks_leave_the_model_as_it_was():
     flags_before = [p.requires_grad for p in model.parameters()]
     state_before = {k: v.clone() for k, v in model.state_dict().items()}
     x = np.random.rand(4, 6, 6, 1).astype("float32")
+    with frozen(model):  # what the attacks do while they run
+        assert not model.training and not any(p.requires_grad for p in model.parameters())
     fgsm(model, x, [0, 1, 2, 3], 0.1)
     pgd(model, x, [0, 1, 2, 3], 0.1, steps=3, seed=0)
     assert model.training and all(m.training for m in model.modules())  # BN and dropout back in training mode
