@@ -203,15 +203,22 @@ def test_explain_returns_a_grad_cam_png(client, mnist_images):
 class Slow(Layer):
     """Passes its input through after a pause: a model whose forward pass takes time."""
 
+    def __init__(self, delay: float = 0.3, **kwargs):
+        super().__init__(**kwargs)
+        self.delay = delay
+
     def call(self, inputs):
-        time.sleep(0.3)
+        time.sleep(self.delay)
         return inputs
 
 
-def _slow_model():
+def _slow_model(delay: float = 0.3):
     from glassnet.layers import Dense, Input
     from glassnet.models import Sequential
-    return Sequential([Input((4,)), Slow(), Dense(3, activation="softmax")])
+    slow = Slow(0.0)
+    model = Sequential([Input((4,)), slow, Dense(3, activation="softmax")])
+    slow.delay = delay  # slow from now on, not while the model builds itself
+    return model
 
 
 def _post_together(url: str, bodies: list[dict]) -> list[httpx.Response]:
@@ -228,7 +235,7 @@ def _post_together(url: str, bodies: list[dict]) -> list[httpx.Response]:
 
 
 def test_a_full_queue_answers_503_and_the_server_recovers():
-    app = create_app(_slow_model(), config=ServeConfig(max_queue=1, batching=False))
+    app = create_app(_slow_model(delay=0.6), config=ServeConfig(max_queue=1, batching=False))
     with BackgroundServer(app) as server:
         answers = _post_together(server.url, [{"inputs": [[1.0, 2.0, 3.0, 4.0]]}] * 6)
         codes = sorted(a.status_code for a in answers)
