@@ -68,7 +68,7 @@ def plot_episode_values(values: Sequence[float], returns: Sequence[float], path:
     fig, ax = plt.subplots(figsize=(7, 4))
     steps = np.arange(len(values))
     ax.plot(steps, values, label="V(s) = max_a Q(s, a): the agent's prediction")
-    ax.plot(steps, returns, "--", label="discounted return that actually followed")
+    ax.plot(steps, returns, "--", label="discounted return that actually followed (none after the episode ends)")
     ax.set_xlabel("step of the episode")
     ax.set_ylabel("value")
     ax.set_title(title)
