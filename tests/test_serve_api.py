@@ -200,6 +200,15 @@ def test_explain_returns_a_grad_cam_png(client, mnist_images):
     assert two.status_code == 422 and "one image" in two.json()["detail"]
 
 
+def test_explain_is_off_with_a_reason_for_a_model_without_convolutions():
+    model = build_model("mlp", (8, 8, 1), 10)
+    with TestClient(create_app(model)) as mlp_client:
+        meta = mlp_client.get("/metadata").json()
+        answer = mlp_client.post("/explain", json={"inputs": np.zeros((8, 8, 1)).tolist()})
+    assert meta["explain"] is False and "convolutional layer" in meta["explain_off_because"]
+    assert answer.status_code == 422 and "convolutional layer" in answer.json()["detail"]
+
+
 class Slow(Layer):
     """Passes its input through after a pause: a model whose forward pass takes time."""
 

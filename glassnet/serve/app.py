@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from glassnet.export.preprocessing import Preprocessing, for_model
 from glassnet.serve.backends import make_backend
 from glassnet.serve.batching import MicroBatcher, QueueFullError
+from glassnet.serve.explain import explain_png, why_not_explainable
 from glassnet.serve.inputs import RequestError, decode_image, parse_json_inputs
 from glassnet.serve.limits import BodyLimit, BodyTooLarge
 
@@ -79,6 +80,7 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _errors(app)
     integer = bool(getattr(model, "_integer_inputs", lambda: False)())
+    no_explain = why_not_explainable(model, preprocessing)
 
     async def model_input(request: Request) -> np.ndarray:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -104,8 +106,8 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
               responses={200: {"content": {"image/png": {}}}},
               summary="Grad-CAM overlay (PNG) of an image; the class explained is in X-Class")
     async def explain(request: Request, target: int | None = Query(None, ge=0)) -> Response:
-        from glassnet.serve.explain import explain_png
-
+        if no_explain:
+            raise RequestError(no_explain, 422)
         x = await model_input(request)
         if len(x) != 1:
             raise RequestError("/explain takes one image (or one sample); send one.", 422)
@@ -125,7 +127,8 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
         return {"model": name, "backend": runner.name, "input_shape": list(preprocessing.input_shape),
                 "classes": preprocessing.class_names, "preprocessing": preprocessing.to_dict(),
                 "parameters": int(sum(p.numel() for p in model.parameters())),
-                "limits": asdict(config), "versions": _versions(), "explain": preprocessing.is_image}
+                "limits": asdict(config), "versions": _versions(), "explain": not no_explain,
+                "explain_off_because": no_explain or None}
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:

@@ -22,6 +22,29 @@ from glassnet.export.preprocessing import Preprocessing
 SIZE = 224  # the overlay is drawn at least this big, so a 28×28 digit is visible
 
 
+def why_not_explainable(model, preprocessing: Preprocessing) -> str:
+    """'' when Grad-CAM can explain the model's answers, else the reason (not images, no feature map).
+
+    >>> from glassnet.models import Sequential
+    >>> from glassnet.layers import Input, Flatten, Dense
+    >>> from glassnet.export.preprocessing import for_model
+    >>> mlp = Sequential([Input((8, 8, 1)), Flatten(), Dense(3, activation='softmax')])
+    >>> why_not_explainable(mlp, for_model(mlp))[:40]
+    'Grad-CAM needs a convolutional layer; th'
+    """
+    if not preprocessing.is_image:
+        return "Grad-CAM explains images; this model's inputs are not images."
+    from glassnet.explain import find_layer
+
+    try:
+        target = find_layer(model, np.zeros((1, *preprocessing.input_shape), np.float32))
+    except Exception:  # noqa: BLE001  (whatever stops the search, there is nothing to explain)
+        target = None
+    if target is None or not any(weight.dim() >= 3 for weight in target.module.parameters()):  # conv kernels
+        return "Grad-CAM needs a convolutional layer; this model has none, so /explain is off."
+    return ""
+
+
 def explain_png(model, x: np.ndarray, preprocessing: Preprocessing, target: int | None = None
                 ) -> tuple[bytes, int, str]:
     """(PNG of the Grad-CAM overlay of sample ``x[0]``, the class index explained, a note or '').

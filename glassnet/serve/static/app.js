@@ -33,6 +33,9 @@ async function loadMetadata() {
   document.getElementById("model-info").textContent =
     `Input ${pre.input_shape.join("×")} (${pre.color_mode || "numbers"}), ${page.meta.classes.length} classes, ` +
     `${page.meta.parameters.toLocaleString()} parameters, ${page.meta.backend} backend.`;
+  if (!page.meta.explain) {
+    document.getElementById("explain-note").textContent = page.meta.explain_off_because;
+  }
   if (pre.color_mode === "rgb") {
     document.getElementById("hint").textContent =
       "Drop a photo on the drawing area or upload one (drawing works too, in white on black).";
@@ -169,20 +172,27 @@ async function send(blob, filename) {
     if (number !== page.request) return;
     showBars(result.predictions[0].top_k);
     say("");
-    if (page.meta.explain) {
-      const explained = await post("/explain", blob, filename);
-      const picture = await explained.blob();
-      if (number !== page.request) return;
-      page.explain.src = URL.createObjectURL(picture);
-      page.explain.hidden = false;
-      document.getElementById("explain-note").textContent =
-        `Explaining "${explained.headers.get("X-Class")}". ${explained.headers.get("X-Note") || ""}`;
-    }
   } catch (error) {
     if (number === page.request) {
       page.bars.dataset.state = "error";
       say(`The server refused: ${error.message}`, true);
     }
+    return;
+  }
+  if (page.meta.explain) explain(number, blob, filename);
+}
+
+async function explain(number, blob, filename) {
+  const note = document.getElementById("explain-note");
+  try {
+    const explained = await post("/explain", blob, filename);
+    const picture = await explained.blob();
+    if (number !== page.request) return;
+    page.explain.src = URL.createObjectURL(picture);
+    page.explain.hidden = false;
+    note.textContent = `Explaining "${explained.headers.get("X-Class")}". ${explained.headers.get("X-Note") || ""}`;
+  } catch (error) {
+    if (number === page.request) note.textContent = `No overlay: ${error.message}`;
   }
 }
 
