@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -189,16 +190,19 @@ def run_config(python: str, config: str, model: str, data: Path, epochs: int) ->
     from fit_speed import busy_jiffies
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
                GLASSNET_THREADS=str(THREADS))  # glassnet pinned to the same thread count as the others
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, started = busy_jiffies(), time.perf_counter()
     proc = subprocess.run([python, __file__, "--worker", config, model, str(data), str(epochs)], env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         return {"config": config, "model": model, "error": " / ".join(tail)[-300:]}
     result = json.loads(lines[-1][len("RESULT "):])
-    result["other_load"] = max(0.0, (busy_jiffies() - before) / os.sysconf("SC_CLK_TCK") / wall - THREADS)
+    result["other_load"] = max(0.0, (busy_jiffies() - before) / os.sysconf("SC_CLK_TCK") - ours) / wall
     return result
 
 
@@ -218,7 +222,7 @@ def report(summary: dict, configs: list[str], skipped: dict, epochs: int, repeat
     lines = [start, "## Recurrent training speed (`benchmarks/rnn_speed.py`)", "",
              f"CPU: {_cpu_name()}, {THREADS} threads; {repeats} repeat(s) × {epochs} timed epoch(s) after a "
              "warm-up epoch; float32, Adam 1e-3, seed 0.", ""]
-    for model in MODELS:
+    for model in [m for m in MODELS if any(key[1] == m for key in summary)]:
         torch_time = summary.get(("torch", model), {}).get("mean")
         lines += [f"**{model}** ({MODELS[model]})", "", "| configuration | s / epoch | vs torch loop | "
                   "other load (cores) |", "|---|---|---|---|"]
