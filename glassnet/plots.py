@@ -9,12 +9,25 @@ True
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")  # files, not windows: works headless and in CI
+
+def use_file_backend() -> None:
+    """Draw into files (matplotlib's Agg backend: headless, thread-safe for saving), except inside a
+    Jupyter kernel, whose inline backend shows the figures in the notebook.
+
+    >>> use_file_backend(); matplotlib.get_backend().lower() in ('agg',) or 'ipykernel' in sys.modules
+    True
+    """
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+
+
+use_file_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 
 from glassnet.io import atomic_path  # noqa: E402

@@ -55,9 +55,7 @@ def show(x: Any, y: Any = None, n: int = 25, class_names: Sequence[str] | None =
     ...      path=os.path.join(tempfile.mkdtemp(), 'digits.png'))  # doctest: +ELLIPSIS
     '...digits.png'
     """
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from glassnet.plots import plt  # files outside notebooks (glassnet.plots.use_file_backend)
 
     if not isinstance(x, (np.ndarray, torch.Tensor, list)):
         class_names = class_names or getattr(x, "class_names", None)
