@@ -49,9 +49,9 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     assert (tmp_path / "digits.glassnet").exists()
 
 
-# `glassnet serve` answers until Ctrl-C: tests/test_serve_*.py run it instead
+# `glassnet serve` and `glassnet lab` answer until Ctrl-C: tests/test_serve_*.py and tests/test_course.py run them
 @pytest.mark.parametrize("command", [c for c in _commands() if c.startswith("glassnet")
-                                     and not c.startswith("glassnet serve")])
+                                     and not c.startswith(("glassnet serve", "glassnet lab"))])
 def test_readme_glassnet_commands_run(command, tmp_path):
     dataset = re.search(r"--dataset (\w+)", command)
     if dataset and dataset.group(1) != "digits":  # digits ships with scikit-learn; the others are data files
