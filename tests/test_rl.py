@@ -234,3 +234,21 @@ def test_agent_saves_and_loads_like_a_glassnet_model(tmp_path):
     assert torch.allclose(loaded.q_values(states), agent.q_values(states), atol=1e-6)
     with pytest.raises(DataFileError, match="agent.json and q_network.glassnet"):
         DQNAgent.load(tmp_path / "nothing")
+
+
+def test_agent_takes_your_own_compiled_network():
+    from glassnet.layers import Dense, Input
+    from glassnet.models import Sequential
+    from glassnet.optimizers import SGD
+    network = Sequential([Input(shape=(5,)), Dense(2)])
+    network.compile(optimizer=SGD(learning_rate=0.5), loss="mse")
+    agent = DQNAgent(5, 2, network=network, learning_starts=1, batch_size=1, seed=0)
+    assert agent.q_network is network and agent.optimizer is network.compiled.optimizer
+    before = network(torch.from_numpy(one_hot(0))[None]).detach()
+    agent.observe(one_hot(0), 1, 1.0, one_hot(1), True)  # terminal: the target is the reward, 1
+    after = network(torch.from_numpy(one_hot(0))[None]).detach()
+    # one SGD step on (Q(s0, right) − 1)²: its weight from the one-hot input and its bias each move by
+    # 0.5 · 2 · (1 − q), so Q(s0, right) moves by twice that; Q(s0, left) stays
+    q = before[0, 1].item()
+    assert after[0, 1].item() == pytest.approx(q + 2 * 0.5 * 2 * (1 - q), abs=1e-5)
+    assert after[0, 0].item() == pytest.approx(before[0, 0].item(), abs=1e-7)

@@ -70,6 +70,9 @@ class DQNAgent:
     """A DQN agent: a Q-network (glassnet ``Sequential``), its target network, a replay buffer and an
     epsilon-greedy policy. ``act`` chooses, ``observe`` remembers and learns; everything is seeded.
 
+    ``network`` replaces the default ``q_network(observation_size, n_actions, hidden)`` by your own glassnet
+    model (states in, ``n_actions`` values out); compile it first to choose its optimizer and loss.
+
     Target network: a hard copy every ``target_update_every`` gradient steps, or, with ``tau``, a
     Polyak average after every step (target ← (1 − τ)·target + τ·online). ``double_dqn`` uses the
     Double-DQN target. ``learning_starts`` steps of experience are gathered before the first update,
@@ -85,19 +88,21 @@ class DQNAgent:
                  learning_starts: int = 1_000, train_every: int = 1, target_update_every: int = 500,
                  tau: float | None = None, double_dqn: bool = True, epsilon_start: float = 1.0,
                  epsilon_end: float = 0.05, epsilon_decay_steps: int = 10_000, huber_delta: float = 1.0,
-                 clipnorm: float | None = 10.0, seed: int = 0):
+                 clipnorm: float | None = 10.0, seed: int = 0, network=None):
         _check(gamma, tau, batch_size, train_every, target_update_every)
-        self.config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        self.config = {k: v for k, v in locals().items() if k not in ("self", "__class__", "network")}
         self.config["hidden"] = [int(units) for units in hidden]
         self.observation_size, self.n_actions = int(observation_size), int(n_actions)
         self.gamma, self.batch_size, self.learning_starts = float(gamma), int(batch_size), int(learning_starts)
         self.train_every, self.target_update_every, self.tau = int(train_every), int(target_update_every), tau
         self.double_dqn = bool(double_dqn)
-        with torch.random.fork_rng(devices=[]):  # the seed picks the initial weights, leaving torch's global RNG alone
-            torch.manual_seed(seed)
-            network = q_network(self.observation_size, self.n_actions, hidden)
-        network.compile(optimizer=optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
-                        loss=losses.Huber(delta=huber_delta))
+        if network is None:
+            with torch.random.fork_rng(devices=[]):  # the seed picks the initial weights, not torch's global RNG
+                torch.manual_seed(seed)
+                network = q_network(self.observation_size, self.n_actions, hidden)
+        if network.compiled is None:  # your own network may come compiled with its own optimizer and loss
+            network.compile(optimizer=optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
+                            loss=losses.Huber(delta=huber_delta))
         self._use_network(network)
         self.buffer = ReplayBuffer(buffer_size, (self.observation_size,), seed=seed)
         self.policy = EpsilonGreedy(self.n_actions, LinearDecay(epsilon_start, epsilon_end, epsilon_decay_steps),

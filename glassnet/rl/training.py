@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
-import time
-from typing import Any, Callable
+from typing import Callable
 
 import gymnasium as gym
 import numpy as np
