@@ -16,6 +16,9 @@ from glassnet.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten
                              MaxPooling2D)
 from glassnet.models import Model, Sequential
 
+# random networks: some maps are empty, which grad_cam rightly warns about (tested below)
+pytestmark = pytest.mark.filterwarnings("ignore:grad_cam. the map is zero")
+
 
 def convnet(activation=None, data_format=None, flatten=True):
     kw = {"data_format": data_format} if data_format else {}
@@ -161,3 +164,14 @@ def test_bad_target_and_layer_are_explained():
         grad_cam(net, images(), layer="conv9")
     with pytest.raises(ShapeError, match=r"expected images of shape \(N, H, W, C\)"):
         saliency(net, np.zeros((12, 12)))
+
+
+def test_an_all_zero_grad_cam_says_why_and_what_to_try():
+    net = Sequential([Input(shape=(6, 6, 1)), Conv2D(1, 1, use_bias=False, name="c"), Flatten(), Dense(1)])
+    with torch.no_grad():
+        net.get_layer("c").weight.fill_(1.0)
+        net.layers[-1].weight.fill_(-1.0)  # every position counts against the only class
+    with pytest.warns(UserWarning, match=r"zero for 2 of 2 images.*Flatten \+ Dense.*saliency\(\)"):
+        maps = grad_cam(net, np.ones((2, 6, 6, 1), np.float32))
+    assert maps.max() == 0
+    assert grad_cam(net, np.ones((2, 6, 6, 1), np.float32), relu=False).min() < 0

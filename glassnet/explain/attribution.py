@@ -22,6 +22,7 @@ batch-norm statistics, ``requires_grad`` and ``.grad`` of every parameter.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,15 @@ def grad_cam(model: torch.nn.Module, images: Any, target: Any = None, layer: Any
         cam = attr.LayerGradCam(spot.forward, spot.module).attribute(x, target=t, relu_attributions=relu)
         size = tuple(x.shape[1:3]) if channel_axis(model) == -1 else tuple(x.shape[2:4])
         cam = attr.LayerAttribution.interpolate(cam.detach(), size, interpolate_mode="bilinear")
-    return cam[:, 0].cpu().numpy()
+    maps = cam[:, 0].cpu().numpy()
+    empty = int((maps.reshape(len(maps), -1).max(1) <= 0).sum())
+    if relu and empty:
+        warnings.warn(f"grad_cam: the map is zero for {empty} of {len(maps)} images: at layer '{spot.name}' no "
+                      "position adds evidence for the class once the channels are weighted by their mean gradient. "
+                      "Common when a Flatten + Dense head gives every position its own weights; Grad-CAM suits "
+                      "global-pooling heads (every glassnet.applications model). Try saliency() or "
+                      "integrated_gradients(), or relu=False to see the negative map.", stacklevel=2)
+    return maps
 
 
 def saliency(model: torch.nn.Module, images: Any, target: Any = None, keep_channels: bool = False) -> np.ndarray:

@@ -50,6 +50,15 @@ def _label(value: Any, class_names: Sequence[str] | None) -> str:
     return str(class_names[value]) if class_names is not None and 0 <= value < len(class_names) else str(value)
 
 
+def _heat_layer(heat: np.ndarray, cmap: str, alpha: float) -> np.ndarray:
+    """RGBA picture of a [0, 1] map whose opacity grows with the value: where the map is 0 the image
+    shows unchanged."""
+    import matplotlib
+    rgba = matplotlib.colormaps[cmap](heat)
+    rgba[..., 3] = alpha * np.sqrt(heat)
+    return rgba
+
+
 def overlay(images: Any, maps: Any, predicted: Sequence | None = None, true: Sequence | None = None,
             class_names: Sequence[str] | None = None, path: str | os.PathLike = "explain.png",
             alpha: float = 0.5, cmap: str = "jet", columns: int | None = None, title: str | None = None,
@@ -68,7 +77,8 @@ def overlay(images: Any, maps: Any, predicted: Sequence | None = None, true: Seq
     heat = heat / np.maximum(heat.reshape(len(heat), -1).max(1), 1e-12)[:, None, None]
     n = len(shown)
     per_item = 2 if side_by_side else 1
-    cols = columns or min(n, max(1, 8 // per_item))
+    most = max(1, 8 // per_item)
+    cols = columns or math.ceil(n / math.ceil(n / most))  # balanced rows: 9 images are 5 + 4, not 8 + 1
     rows = math.ceil(n / cols)
     fig, axes = new_figure(rows, cols * per_item, (2.2 * cols * per_item, 2.4 * rows))
     for ax in axes.flat:
@@ -81,7 +91,7 @@ def overlay(images: Any, maps: Any, predicted: Sequence | None = None, true: Seq
             axes[r, c * 2].imshow(image, cmap=gray, vmin=0, vmax=1)
         ax = axes[r, c * per_item + per_item - 1]
         ax.imshow(image, cmap=gray, vmin=0, vmax=1)
-        ax.imshow(heat[i], cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+        ax.imshow(_heat_layer(heat[i], cmap, alpha))
         parts, colour = [], "black"
         if predicted is not None:
             parts.append(f"pred {_label(predicted[i], class_names)}")
