@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib
+from glassnet.plots import use_file_backend
 
-matplotlib.use("Agg")
+use_file_backend()  # files (Agg), or inline figures inside a notebook kernel
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
