@@ -108,8 +108,11 @@ class SparseCategoricalCrossentropy(Loss):
             target = target.squeeze(-1)
         log_p = F.log_softmax(y_pred, dim=-1) if self.from_logits else y_pred.clamp(EPSILON, 1 - EPSILON).log()
         ignore = -100 if self.ignore_class is None else self.ignore_class
-        if log_p.dim() > 2:  # (N, ..., C): classes last, as Keras outputs
-            log_p = log_p.movedim(-1, 1)
+        if log_p.dim() > 2:  # (N, ..., C): classes last, as Keras outputs: one row per pixel/step
+            # (a moved class axis made nll_loss's backward fail on channels-last image outputs)
+            per_value = F.nll_loss(log_p.reshape(-1, log_p.shape[-1]), target.reshape(-1), reduction="none",
+                                   ignore_index=ignore)
+            return per_value.reshape(target.shape)
         return F.nll_loss(log_p, target, reduction="none", ignore_index=ignore)
 
     def mean(self, y_true, y_pred):
@@ -205,6 +208,27 @@ class KLDivergence(Loss):
         return (y_true * (y_true / y_pred.clamp(EPSILON, 1)).log()).sum(dim=-1)
 
 
+class Dice(Loss):
+    """1 − Dice coefficient per sample: ``1 − 2·Σ(y·ŷ) / (Σy + Σŷ + ε)`` over all but the batch axis
+    (Keras 3's ``Dice`` with ``axis`` = every non-batch axis). For segmentation: ``y_pred`` are
+    per-pixel class probabilities (N, H, W, C); ``y_true`` one-hot (N, H, W, C) or class ids (N, H, W).
+
+    >>> y = torch.tensor([[[0, 1], [1, 1]]]); p = torch.nn.functional.one_hot(y, 2).float()
+    >>> Dice()(y, p).item()  # a perfect mask
+    0.0
+    >>> round(Dice()(torch.ones(1, 4), torch.full((1, 4), 0.5)).item(), 4)  # 1 - 2·2/(4 + 2)
+    0.3333
+    """
+
+    def call(self, y_true, y_pred):
+        if y_true.dim() == y_pred.dim() - 1 and y_pred.dim() > 2:  # class ids: one-hot them
+            y_true = F.one_hot(y_true.long(), y_pred.shape[-1])
+        y_true = y_true.to(y_pred.dtype).reshape(y_pred.shape)
+        dims = tuple(range(1, y_pred.dim()))
+        intersection = (y_true * y_pred).sum(dim=dims)
+        return 1 - 2 * intersection / (y_true.sum(dim=dims) + y_pred.sum(dim=dims) + EPSILON)
+
+
 ALL: dict[str, type[Loss]] = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -213,6 +237,7 @@ ALL: dict[str, type[Loss]] = {
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "huber": Huber, "huber_loss": Huber, "hinge": Hinge, "squared_hinge": SquaredHinge,
     "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+    "dice": Dice,
 }
 
 

@@ -433,6 +433,118 @@ class MeanSquaredError(MeanAbsoluteError):
         return torchmetrics.MeanSquaredError()
 
 
+class IoU(Metric):
+    """Intersection over union of chosen classes, Keras' ``IoU``: a confusion matrix over every
+    pixel (or sample) seen, then ``IoU_c = TP / (TP + FP + FN)`` per class, averaged over the
+    ``target_class_ids`` that occur in the labels or the predictions. ``sparse_y_true`` /
+    ``sparse_y_pred`` say whether labels / predictions are class ids (Keras' defaults: True) or
+    one-hot / probabilities (arg-max over ``axis``); a training model's softmax output needs
+    ``sparse_y_pred=False``. Pixels labelled ``ignore_class`` do not count.
+
+    >>> m = IoU(num_classes=2, target_class_ids=[0])
+    >>> round(float(m(torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1]))), 4)  # 1 / (1 + 1 + 1)
+    0.3333
+    """
+
+    def __init__(self, num_classes: int, target_class_ids: Any, name: str | None = None, dtype: Any = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1):
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes, self.ignore_class, self.axis = int(num_classes), ignore_class, axis
+        self.target_class_ids = [int(c) for c in target_class_ids]
+        bad = [c for c in self.target_class_ids if not 0 <= c < self.num_classes]
+        if bad:
+            raise ValueError(f"{type(self).__name__}: target_class_ids {bad} are not classes of "
+                             f"num_classes={self.num_classes} (0..{self.num_classes - 1}).")
+        self.sparse_y_true, self.sparse_y_pred = sparse_y_true, sparse_y_pred
+        self.total_cm = self.add_variable(shape=(self.num_classes, self.num_classes), name="total_confusion_matrix")
+
+    def _class_ids(self, values: torch.Tensor, sparse: bool, what: str, other: torch.Tensor) -> torch.Tensor:
+        if not sparse:
+            return values.argmax(dim=self.axis)
+        if values.is_floating_point() and values.dim() == other.dim() + 1 and values.shape[-1] == self.num_classes:
+            raise ValueError(f"{self.name} got {what} of shape {tuple(values.shape)}: one score per class, but "
+                             f"sparse_y_{'pred' if what == 'predictions' else 'true'}=True expects class ids. "
+                             f"Pass sparse_y_{'pred' if what == 'predictions' else 'true'}=False "
+                             f"(e.g. MeanIoU(num_classes={self.num_classes}, sparse_y_pred=False)).")
+        return values.round().long() if values.is_floating_point() else values.long()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = torch.as_tensor(y_true), torch.as_tensor(y_pred).detach()
+        true = self._class_ids(y_true, self.sparse_y_true, "labels", y_pred).reshape(-1)
+        pred = self._class_ids(y_pred, self.sparse_y_pred, "predictions", y_true).reshape(-1).to(true.device)
+        if true.numel() != pred.numel():
+            raise ValueError(f"{self.name}: {true.numel()} labels but {pred.numel()} predictions "
+                             f"(shapes {tuple(y_true.shape)} and {tuple(y_pred.shape)}).")
+        weight = torch.ones_like(true, dtype=torch.float32)
+        if sample_weight is not None:
+            weight = torch.as_tensor(sample_weight, device=true.device).float().reshape(-1)
+            if weight.numel() != true.numel():  # one weight per sample: spread over its pixels
+                weight = weight.repeat_interleave(true.numel() // max(weight.numel(), 1))
+        keep = (true >= 0) & (true < self.num_classes)
+        if self.ignore_class is not None:
+            keep &= true != self.ignore_class
+        true, pred, weight = true[keep], pred[keep].clamp(0, self.num_classes - 1), weight[keep]
+        counts = torch.bincount(true * self.num_classes + pred, weights=weight, minlength=self.num_classes ** 2)
+        self._follow(counts)
+        self.total_cm.assign_add(counts.reshape(self.num_classes, self.num_classes).to(self.total_cm.dtype))
+
+    def result(self) -> torch.Tensor:
+        cm = self.total_cm.detach()
+        true_positives = cm.diagonal()
+        denominator = cm.sum(0) + cm.sum(1) - true_positives
+        ids = torch.tensor(self.target_class_ids, device=cm.device, dtype=torch.long)
+        true_positives, denominator = true_positives[ids], denominator[ids]
+        valid = (denominator > 1e-9).sum()
+        return (true_positives / (denominator + 1e-7)).sum() / (valid + 1e-7)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class MeanIoU(IoU):
+    """IoU averaged over all ``num_classes`` (those present in labels or predictions), Keras'
+    ``MeanIoU``: the standard semantic-segmentation score.
+
+    >>> m = MeanIoU(num_classes=2)
+    >>> round(float(m(torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1]))), 4)
+    0.3333
+    >>> probabilities = torch.tensor([[0.1, 0.2, 0.7]])
+    >>> round(MeanIoU(num_classes=3, sparse_y_pred=False)(torch.tensor([2]), probabilities).item(), 4)
+    1.0
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
+                 sparse_y_true: bool = True, sparse_y_pred: bool = True, axis: int = -1):
+        super().__init__(num_classes, range(num_classes), name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["target_class_ids"]
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """:class:`MeanIoU` for one-hot labels and per-class scores (Keras' ``OneHotMeanIoU``).
+
+    >>> round(OneHotMeanIoU(num_classes=2)(torch.tensor([[0., 1.]]), torch.tensor([[0.3, 0.7]])).item(), 4)
+    1.0
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
+                 sparse_y_pred: bool = False, axis: int = -1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
 ALL: dict[str, Callable[..., Metric]] = {
     "accuracy": Accuracy, "acc": Accuracy,
     "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
