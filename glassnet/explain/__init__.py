@@ -9,7 +9,7 @@
 
 >>> from glassnet import explain
 >>> sorted(explain.KERNELS)[:3]
-['blur', 'horizontal_edge', 'sharpen']
+['blur', 'horizontal_edge', 'identity']
 """
 
 from __future__ import annotations
