@@ -26,6 +26,7 @@ import numpy as np
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from glassnet.export.preprocessing import Preprocessing, for_model
 from glassnet.serve.backends import make_backend
@@ -85,13 +86,14 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
     async def model_input(request: Request) -> np.ndarray:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
+        # parsing and decoding run in worker threads: a large image does not stall the other requests
         if kind == "application/json":
-            return parse_json_inputs(body, preprocessing, config.max_items, integer)
+            return await run_in_threadpool(parse_json_inputs, body, preprocessing, config.max_items, integer)
         if kind == "multipart/form-data":
-            return decode_image(await _uploaded_file(request, body, config.max_body_bytes), preprocessing,
-                                config.max_pixels)
+            image = await _uploaded_file(request, body, config.max_body_bytes)
+            return await run_in_threadpool(decode_image, image, preprocessing, config.max_pixels)
         if kind.startswith("image/") or kind == "application/octet-stream":
-            return decode_image(body, preprocessing, config.max_pixels)
+            return await run_in_threadpool(decode_image, body, preprocessing, config.max_pixels)
         raise RequestError(f"Content-Type {kind or '(none)'} is not accepted: send application/json "
                            '({"inputs": [...]}), multipart/form-data with a "file" field, or image/png|jpeg bytes.',
                            415)
