@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,7 +49,8 @@ class ServeConfig:
     max_queue: int = 256
     max_body_bytes: int = 8 * 1024 * 1024
     max_items: int = 64
-    max_pixels: int = 40_000_000
+    max_pixels: int = 16_000_000
+    max_decoding: int = 4
     top_k: int = 5
 
 
@@ -68,6 +70,7 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.decoding = asyncio.Semaphore(config.max_decoding)  # made in the loop that serves
         await batcher.start()
         yield
         await batcher.stop()
@@ -86,17 +89,19 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
     async def model_input(request: Request) -> np.ndarray:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
-        # parsing and decoding run in worker threads: a large image does not stall the other requests
+        # parsing and decoding run in worker threads, a few at a time: a large image does not stall the other
+        # requests, and many large images at once cannot take all the memory
         if kind == "application/json":
-            return await run_in_threadpool(parse_json_inputs, body, preprocessing, config.max_items, integer)
+            async with request.app.state.decoding:
+                return await run_in_threadpool(parse_json_inputs, body, preprocessing, config.max_items, integer)
         if kind == "multipart/form-data":
-            image = await _uploaded_file(request, body, config.max_body_bytes)
-            return await run_in_threadpool(decode_image, image, preprocessing, config.max_pixels)
-        if kind.startswith("image/") or kind == "application/octet-stream":
+            body = await _uploaded_file(request, body, config.max_body_bytes)
+        elif not (kind.startswith("image/") or kind == "application/octet-stream"):
+            raise RequestError(f"Content-Type {kind or '(none)'} is not accepted: send application/json "
+                               '({"inputs": [...]}), multipart/form-data with a "file" field, or image/png|jpeg '
+                               "bytes.", 415)
+        async with request.app.state.decoding:
             return await run_in_threadpool(decode_image, body, preprocessing, config.max_pixels)
-        raise RequestError(f"Content-Type {kind or '(none)'} is not accepted: send application/json "
-                           '({"inputs": [...]}), multipart/form-data with a "file" field, or image/png|jpeg bytes.',
-                           415)
 
     @app.post("/predict", openapi_extra=_BODY_DOC, summary="Top-k classes for an image or a JSON batch")
     async def predict(request: Request, top_k: int = Query(config.top_k, ge=1, le=1000)) -> dict:

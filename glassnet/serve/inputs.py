@@ -77,7 +77,7 @@ def parse_json_inputs(body: bytes, preprocessing: Preprocessing, max_items: int 
     return array.astype(np.float32)
 
 
-def decode_image(data: bytes, preprocessing: Preprocessing, max_pixels: int = 40_000_000) -> np.ndarray:
+def decode_image(data: bytes, preprocessing: Preprocessing, max_pixels: int = 16_000_000) -> np.ndarray:
     """One uploaded image → a batch of one model input (grayscale/RGB, resized, scaled as in training)."""
     if not preprocessing.is_image:
         raise RequestError(f"This model takes samples of shape {list(preprocessing.input_shape)}, not images; "
