@@ -180,3 +180,19 @@ def test_anomaly_scores_against_numpy_and_scikit_learn():
     np.testing.assert_allclose(reconstruction_errors(ae, x_test), ((recon - x_test) ** 2).mean(1), rtol=1e-5)
     with pytest.raises(ValueError, match="both normal and anomalous"):
         detection_auc([0.1, 0.2], [False, False])
+
+
+def test_autoencoder_saves_and_loads_with_its_parts_noise_and_sparsity(tmp_path):
+    from glassnet.models import load_model
+    ae = dense_autoencoder((6,), code_size=2, hidden=(4,), noise_stddev=0.1, code_activation="sigmoid",
+                           code_activity_regularizer=KLSparsity(0.1, 2.0))
+    ae.compile(optimizer="adam", loss="mse")
+    x = np.random.rand(8, 6).astype("float32")
+    ae.fit(x, x, epochs=1, verbose=0)
+    ae.save(tmp_path / "ae.keras")
+    loaded = load_model(tmp_path / "ae.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), ae.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(loaded.encoder.predict(x, verbose=0), ae.encoder.predict(x, verbose=0), atol=1e-6)
+    assert loaded.get_layer("noise").stddev == 0.1
+    loaded.encoder(torch.as_tensor(x))
+    assert loaded.encoder.losses[0].item() == pytest.approx(ae.encoder.losses[0].item(), rel=1e-5)
