@@ -144,3 +144,13 @@ def test_mistakes_in_the_call_are_explained():
         interpret(net, x, np.r_[y[:-1], 4])
     with pytest.raises(InvalidArgumentError, match="for two classes"):
         interpret(net, x, y).auc
+
+
+def test_report_of_a_tabular_classifier_lists_the_top_losses(tmp_path):
+    from glassnet.explain import write_report
+    net, (x, y) = classifier(), data()
+    page = write_report(tmp_path, model=net, x=x, y=y, class_names=NAMES).read_text()
+    worst = interpret(net, x, y).top_losses(1)[0]
+    assert "<h2>Top losses</h2><table>" in page and f"<tr><td>{worst.index}</td>" in page
+    with pytest.raises(InvalidArgumentError, match="plot_top_losses draws images"):
+        interpret(net, x, y).plot_top_losses(3, path=tmp_path / "t.png")

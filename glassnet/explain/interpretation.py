@@ -186,9 +186,12 @@ class Interpretation:
         rows = self.top_losses(k)
         index = [r.index for r in rows]
         images = np.asarray(self.x)[index]
-        maps = _grad_cam_or_none(self.model, images) if grad_cam and images.ndim == 4 else None
+        if images.ndim != 4:
+            raise InvalidArgumentError(f"plot_top_losses draws images (N, H, W, C); these samples have shape "
+                                       f"{images.shape[1:]}. Print top_losses(k) instead.")
+        maps = _grad_cam_or_none(self.model, images) if grad_cam else None
         if maps is None:
-            maps = np.zeros(images.shape[:3] if images.ndim >= 3 else (len(index), 1, 1))
+            maps = np.zeros(images.shape[:3])
         titles = [f"{r.predicted}/{r.actual}\n{r.probability:.2f} · loss {r.loss:.2f}" for r in rows]
         return overlay(images, maps, class_names=titles, predicted=range(len(rows)), path=path,
                        alpha=0.45 if maps.any() else 0.0, title="Top losses: predicted/actual, probability, loss")

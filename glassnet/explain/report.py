@@ -136,6 +136,11 @@ def _classifier_sections(model, x, y, class_names, top_k: int) -> str:
         parts += [f"<h2>ROC and calibration</h2><p>AUC {result.auc:.3f}; Youden threshold "
                   f"{result.youden_threshold:.3f}</p>", _img(result.plot_roc(path=None), "ROC curve"),
                   _img(result.plot_calibration(path=None), "calibration")]
+    if np.ndim(x) != 4:  # not images: the worst mistakes as a table
+        rows = "".join(f"<tr><td>{r.index}</td><td>{html.escape(r.predicted)}</td><td>{html.escape(r.actual)}</td>"
+                       f"<td>{r.probability:.3f}</td><td>{r.loss:.3f}</td></tr>" for r in result.top_losses(top_k))
+        return "".join(parts) + ("<h2>Top losses</h2><table><tr><th>sample</th><th>predicted</th><th>actual</th>"
+                                 f"<th>probability</th><th>loss</th></tr>{rows}</table>")
     with tempfile.TemporaryDirectory() as tmp:
         top = Path(result.plot_top_losses(top_k, path=Path(tmp) / "top.png"))
         parts += ["<h2>Top losses</h2><p>The test images the model got most wrong: predicted/actual, the "
@@ -144,9 +149,8 @@ def _classifier_sections(model, x, y, class_names, top_k: int) -> str:
         n = min(16, len(result.y_true))
         sample = overlay(np.asarray(x)[:n], np.zeros(np.asarray(x)[:n].shape[:3]), predicted=result.y_pred[:n],
                          true=result.y_true[:n], class_names=result.class_names, path=Path(tmp) / "s.png", alpha=0.0,
-                         title="Sample predictions (red: wrong)") if np.ndim(x) == 4 else None
-        if sample:
-            parts += ["<h2>Sample predictions</h2>", _img(Path(sample).read_bytes(), "sample predictions")]
+                         title="Sample predictions (red: wrong)")
+        parts += ["<h2>Sample predictions</h2>", _img(Path(sample).read_bytes(), "sample predictions")]
     return "".join(parts)
 
 
