@@ -25,7 +25,7 @@ def image_grid(images: Any, columns: int = 8, padding: int = 2) -> np.ndarray:
     """Images (N, H, W[, C]) with values in [0, 1] tiled into one (rows·H, columns·W, C) array.
 
     >>> image_grid(np.ones((5, 4, 4, 1)), columns=2, padding=1).shape
-    (15, 10, 1)
+    (16, 11, 1)
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
