@@ -79,7 +79,9 @@ def conv_autoencoder(input_shape: Sequence[int] = (28, 28, 1), filters: Sequence
     """A convolutional autoencoder: each ``filters`` entry is a 3x3 stride-2 convolution (halving the
     image), mirrored by stride-2 transposed convolutions and a last 3x3 convolution back to the input's
     channels. ``code_size`` adds a Dense bottleneck (a vector code); without it the code is the
-    smallest feature map. Height and width must be divisible by ``2 ** len(filters)``.
+    smallest feature map. Height and width must be divisible by ``2 ** len(filters)``. For pixels in
+    [0, 1], compile with ``loss='binary_crossentropy'``: with noisy inputs, ``'mse'`` on the sigmoid output
+    can sit for epochs on a plateau where every pixel is dark.
 
     >>> ae = conv_autoencoder((28, 28, 1), filters=(8, 16), code_size=10)
     >>> import numpy as np
