@@ -345,3 +345,15 @@ def test_course_weights_reproduce_the_model_and_the_unrolled_picture_draws(tmp_p
     assert (tmp_path / "unrolled.png").stat().st_size > 10_000
     with pytest.raises(ValueError, match="built SimpleRNN"):
         course_weights(SimpleRNN(2))
+
+
+@pytest.mark.slow  # the first torch.compile of a process imports and warms up inductor
+def test_torch_compile_gives_the_same_values_and_gradients():
+    layer = LSTM(3)
+    x = torch.randn(2, 3, 2)
+    eager = layer(x)
+    compiled = torch.compile(layer)(x)
+    torch.testing.assert_close(compiled, eager)
+    assert layer.last_path == "step loop: torch.compile"  # inductor cannot lower the fused CPU kernel with gradients
+    torch.testing.assert_close(torch.autograd.grad(compiled.sum(), layer.weight_hh_l0)[0],
+                               torch.autograd.grad(eager.sum(), layer.weight_hh_l0)[0])

@@ -163,10 +163,11 @@ class Layer(nn.Module):
             self._build_from(args)
         if self._losses:
             self._losses.clear()  # add_loss terms are those of the last call, as in Keras
-        mask = masking.input_mask(args)  # a mask travelling on the input (glassnet.masking)
+        compiling = torch.compiler.is_compiling()
+        mask = None if compiling else masking.input_mask(args)  # a mask travelling on the input (glassnet.masking)
         if mask is not None and self._call_takes_mask and kwargs.get("mask") is None:
             kwargs["mask"] = mask
-        if torch.compiler.is_compiling():
+        if compiling:
             outputs = self.call(*args, **kwargs)
         else:
             try:
@@ -175,8 +176,8 @@ class Layer(nn.Module):
                 if isinstance(err, GlassnetError):
                     raise
                 raise self._explain_failure(args, err) from err
-        if mask is not None or type(self).compute_mask is not masking._default_compute_mask:
-            masking.set_output_mask(self, args, outputs, mask)
+        if not compiling and (mask is not None or type(self).compute_mask is not masking._default_compute_mask):
+            masking.set_output_mask(self, args, outputs, mask)  # (a compiled graph carries no tensor attributes)
         if self.activity_regularizer is not None:
             for output in _tensors([outputs]):
                 self._losses.append(self.activity_regularizer(output))

@@ -240,6 +240,8 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
         if active and self.dropout:
             inputs = inputs * dropout_mask(inputs[:, 0], self.dropout).unsqueeze(1)
         reason = self._blocker()
+        if reason is None and torch.compiler.is_compiling() and torch.is_grad_enabled():
+            reason = "torch.compile"  # inductor's lowering of the fused CPU kernel fails with gradients (torch 2.13)
         if reason is None and mask is not None and not right_padded(mask):
             reason = "mask not right-padded"
         if reason is None and self.go_backwards and mask is not None and not bool(mask.all()):
