@@ -60,7 +60,7 @@ def grad_cam(model: torch.nn.Module, images: Any, target: Any = None, layer: Any
     name, module path or module; by default the last convolutional block (``find_layer``).
 
     >>> from glassnet.applications import ResNet18
-    >>> grad_cam(ResNet18(classes=3), np.zeros((2, 32, 32, 3), np.float32), target=1).shape
+    >>> grad_cam(ResNet18(classes=3), np.random.default_rng(0).random((2, 32, 32, 3)), relu=False).shape
     (2, 32, 32)
     """
     attr = _captum()
@@ -75,10 +75,11 @@ def grad_cam(model: torch.nn.Module, images: Any, target: Any = None, layer: Any
     empty = int((maps.reshape(len(maps), -1).max(1) <= 0).sum())
     if relu and empty:
         warnings.warn(f"grad_cam: the map is zero for {empty} of {len(maps)} images: at layer '{spot.name}' no "
-                      "position adds evidence for the class once the channels are weighted by their mean gradient. "
-                      "Common when a Flatten + Dense head gives every position its own weights; Grad-CAM suits "
-                      "global-pooling heads (every glassnet.applications model). Try saliency() or "
-                      "integrated_gradients(), or relu=False to see the negative map.", stacklevel=2)
+                      "position adds evidence for the class once the channels are weighted by their mean gradient "
+                      "(the image holds nothing for that class, the model is untrained, or a Flatten + Dense head "
+                      "gives every position its own weights: Grad-CAM suits global-pooling heads, as in every "
+                      "glassnet.applications model). Try saliency() or integrated_gradients(), or relu=False to see "
+                      "the negative map.", stacklevel=2)
     return maps
 
 
