@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,36 @@ import matplotlib.pyplot as plt  # noqa: E402
 from glassnet.io import atomic_path  # noqa: E402
 
 
+def save_figure(fig: Any, path: str | Path, dpi: int = 100, close: bool = True) -> str:
+    """Write ``fig`` as a PNG at ``path`` (atomically: a crash leaves no half file) and, with ``close``,
+    release it from pyplot (the figure object stays usable); returns the path. Every glassnet picture
+    is saved through here.
+
+    >>> import tempfile, os
+    >>> fig = plt.figure(); _ = fig.add_subplot().plot([0, 1])
+    >>> os.path.getsize(save_figure(fig, os.path.join(tempfile.mkdtemp(), 'line.png'))) > 0
+    True
+    """
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    if close:
+        plt.close(fig)
+    return str(path)
+
+
+def figure_png(fig: Any, dpi: int = 100, close: bool = True) -> bytes:
+    """``fig`` as PNG bytes (notebooks' ``_repr_png_``, HTML reports, HTTP answers).
+
+    >>> figure_png(plt.figure())[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    if close:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
 def plot_history(history: Any, path: str | Path, title: str = "Learning curves") -> None:
     """Plot each metric's training curve beside its validation curve (one panel per metric).
 
@@ -52,6 +83,4 @@ def plot_history(history: Any, path: str | Path, title: str = "Learning curves")
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

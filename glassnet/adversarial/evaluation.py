@@ -107,11 +107,8 @@ def accuracy_vs_epsilon(model: Any, x: Any, y: Any, epsilons: Sequence[float], a
 
 def _save(fig: Any, path: str | Path) -> None:
     """Write ``fig`` as a PNG (atomically) and release it (the figure object stays usable)."""
-    from glassnet.io import atomic_path
-    from glassnet.plots import plt
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    from glassnet.plots import save_figure
+    save_figure(fig, path)
 
 
 def _as_image(x: np.ndarray) -> np.ndarray:

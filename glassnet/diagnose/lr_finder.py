@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import collections.abc
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +29,9 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-import glassnet.plots  # noqa: F401  (selects matplotlib's Agg backend: files, not windows)
+from glassnet.plots import figure_png, save_figure
 from glassnet import constraints, optimizers
 from glassnet.errors import InvalidArgumentError, NotCompiledError
-from glassnet.io import atomic_path
 from glassnet.modes import training_mode
 from glassnet.training import resume, run
 from glassnet.training.data import make_data
@@ -88,8 +86,7 @@ class LRFinderResult:
         ax.set_title("Learning-rate finder")
         fig.tight_layout()
         if path is not None:
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format="png", dpi=100)
+            save_figure(fig, path, close=False)  # a Figure of its own, not pyplot's: nothing to release
         return fig
 
     def __str__(self) -> str:
@@ -107,9 +104,7 @@ class LRFinderResult:
                 f"| steepest descent | {_fmt(self.suggestion)} |\n| valley | {_fmt(self.valley)} |\n")
 
     def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.plot().savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+        return figure_png(self.plot(), close=False)
 
 
 def _fmt(value: float | None) -> str:

@@ -28,7 +28,6 @@ objects; ``monitor.report()`` prints them; ``monitor.plot()`` draws the gradient
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -38,12 +37,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-import glassnet.plots  # noqa: F401  (selects matplotlib's Agg backend: files, not windows)
+from glassnet.plots import figure_png, save_figure
 from glassnet import activations
 from glassnet.callbacks.base import Callback
 from glassnet.diagnose.findings import Finding, detect
 from glassnet.errors import InvalidArgumentError
-from glassnet.io import atomic_path
 
 SAMPLES_PER_EPOCH = 4
 HISTOGRAM_VALUES = 4000  # activation values kept per layer (last sample) for the histograms
@@ -282,9 +280,7 @@ class Monitor(Callback):
 
     def _repr_png_(self) -> bytes:
         """Jupyter's image output: the gradient flow and activation histograms (:meth:`plot`)."""
-        buffer = io.BytesIO()
-        self.plot().savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+        return figure_png(self.plot(), close=False)
 
     def plot(self, path: str | Path | None = None) -> Figure:
         """The gradient flow (each layer's gradient norm over the samples, log scale) beside a
@@ -321,8 +317,7 @@ class Monitor(Callback):
             ax.set_yticks([])
         fig.tight_layout()
         if path is not None:
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format="png", dpi=100)
+            save_figure(fig, path, close=False)  # a Figure of its own, not pyplot's: nothing to release
         return fig
 
 

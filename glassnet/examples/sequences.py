@@ -254,10 +254,7 @@ def plot_forecast(result: Result, path: str | None = None):
 
     >>> plot_forecast(airline_forecast(epochs=5))  # doctest: +SKIP
     """
-    import matplotlib
-    if path is not None:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from glassnet.plots import plt, save_figure
 
     extras, scores = result.extras, result.scores
     figure, axis = plt.subplots(figsize=(8, 3.6))
@@ -272,7 +269,7 @@ def plot_forecast(result: Result, path: str | None = None):
     axis.legend(fontsize=8)
     figure.tight_layout()
     if path is not None:
-        figure.savefig(path, dpi=110)
+        save_figure(figure, path, dpi=110, close=False)
     return figure
 
 

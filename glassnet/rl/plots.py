@@ -14,20 +14,15 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from glassnet.plots import use_file_backend
+import numpy as np
 
-use_file_backend()  # files (Agg), or inline figures inside a notebook kernel
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from glassnet.io import atomic_path  # noqa: E402
+from glassnet.io import atomic_path
+from glassnet.plots import plt, save_figure  # files (Agg), or inline figures inside a notebook kernel
 
 
 def _save(fig, path: str | Path) -> None:
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_returns(history: Any, path: str | Path, threshold: float | None = None, random_return: float | None = None,

@@ -177,7 +177,7 @@ def _optuna_png(study: optuna.Study, function: str, path: Path, drop_legend: boo
     Optuna switches matplotlib to its 'ggplot' style: that stays inside this function (rc_context)."""
     from optuna.visualization import matplotlib as optuna_plots
 
-    from glassnet.plots import plt  # pyplot on the Agg backend, as for every glassnet picture
+    from glassnet.plots import plt, save_figure  # files outside notebooks, inline inside
 
     with plt.rc_context(), warnings.catch_warnings():  # the plots are flagged 'experimental'
         warnings.simplefilter("ignore")
@@ -190,16 +190,14 @@ def _optuna_png(study: optuna.Study, function: str, path: Path, drop_legend: boo
             axes.get_legend().remove()  # one entry per trial would hide the picture
         figure.set_size_inches(7, 4.5)
         figure.tight_layout()
-        with atomic_path(path) as tmp:
-            figure.savefig(tmp, dpi=100, format="png")
-        plt.close(figure)
+        save_figure(figure, path)
     return path
 
 
 def plot_trials(result: SearchResult, path: Path) -> Path:
     """glassnet's picture of a search: every trial's dev curve (pruned ones stop early, the best is
     green) beside each trial's final value and the best so far."""
-    from glassnet.plots import plt  # pyplot on the Agg backend, as for every glassnet picture
+    from glassnet.plots import plt, save_figure  # files outside notebooks, inline inside
 
     pruned_state, best = optuna.trial.TrialState.PRUNED, result._best_number()
     maximize = result.study.direction == optuna.study.StudyDirection.MAXIMIZE
@@ -235,9 +233,7 @@ def plot_trials(result: SearchResult, path: Path) -> Path:
     for axes in (curves, history):
         axes.grid(alpha=0.3)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 

@@ -14,14 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from glassnet.io import atomic_path
-from glassnet.plots import plt
-
-
-def _save(fig: Any, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+from glassnet.plots import plt, save_figure
 
 
 def _image(x: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
@@ -53,7 +46,7 @@ def plot_reconstructions(rows: Mapping[str, Any], path: str | Path, image_shape:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_latent_space(codes: Mapping[str, Any], labels: Any, path: str | Path, title: str | None = None) -> None:
@@ -77,7 +70,7 @@ def plot_latent_space(codes: Mapping[str, Any], labels: Any, path: str | Path, t
     fig.colorbar(scatter, ax=list(axes[0]), ticks=np.unique(labels), shrink=0.85, label="class")
     if title:
         fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_image_grid(images: Sequence[Any], path: str | Path, columns: int = 10,
@@ -94,7 +87,7 @@ def plot_image_grid(images: Sequence[Any], path: str | Path, columns: int = 10,
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 __all__ = ["plot_reconstructions", "plot_latent_space", "plot_image_grid"]
