@@ -30,6 +30,10 @@ from glassnet.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVe
 from glassnet.layers.preprocessing import (CenterCrop, MixUp, Normalization, RandomBrightness, RandomContrast,
                                            RandomCrop, RandomCutout, RandomErasing, RandomFlip, RandomRotation,
                                            RandomTranslation, RandomZoom, Rescaling, Resizing)
+from glassnet.layers.category_encoding import CategoryEncoding
+from glassnet.layers.lookup import IntegerLookup, StringLookup
+from glassnet.layers.text_vectorization import TextVectorization
+from glassnet.layers.noise import GaussianDropout, GaussianNoise
 
 
 
@@ -83,4 +87,8 @@ __all__ = ["serialize", "deserialize",
     "Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation",
     "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCutout", "RandomErasing",
     "MixUp",
+    # text and categories (strings stay in Python, ids come back as tensors)
+    "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
+    # noise (active only while training)
+    "GaussianNoise", "GaussianDropout",
 ]
