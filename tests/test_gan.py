@@ -66,8 +66,10 @@ def test_fit_gives_history_progress_bar_and_per_epoch_pictures_and_scores(tmp_pa
     clf = Sequential([Input(shape=(2, 2, 1)), Flatten(), Dense(3, activation="softmax")])
     grid = GANSampleGrid(tmp_path, n=8, columns=4)
     history = gan.fit(np.random.rand(32, 2, 2, 1).astype("float32"), batch_size=8, epochs=2, verbose=1,
-                      callbacks=[ClassifierScore(clf, n=50), grid])
-    assert {"d_loss", "g_loss", "classifier_score", "confident_share", "class_spread"} <= set(history.history)
+                      callbacks=[ClassifierScore(clf, n=50), grid],
+                      validation_data=(np.random.rand(8, 2, 2, 1).astype("float32"),))
+    assert {"d_loss", "g_loss", "classifier_score", "confident_share", "class_spread", "val_d_loss",
+            "val_g_loss"} <= set(history.history)
     assert len(history.history["d_loss"]) == 2 and len(grid.paths) == 2
     assert (tmp_path / "gan_epoch_002.png").stat().st_size > 1000
     with pytest.raises(InvalidArgumentError, match="images"):

@@ -143,6 +143,16 @@ class GAN(Model):
         self.g_loss_tracker.update_state(self.generator_loss(fake_scores), sample_weight=n)
         return {m.name: m.result() for m in self.metrics}
 
+    def summary(self, *args: Any, **kwargs: Any) -> str:
+        """The generator's summary, then the discriminator's (a GAN has no single forward pass).
+
+        >>> from glassnet.generative import dcgan_discriminator, dcgan_generator
+        >>> gan = GAN(dcgan_generator(4, (28, 28, 1), width=4), dcgan_discriminator((28, 28, 1), width=4), 4)
+        >>> 'discriminator' in gan.summary(print_fn=lambda *a, **k: None)
+        True
+        """
+        return "\n".join(net.summary(*args, **kwargs) for net in (self.generator, self.discriminator))
+
     # ------------------------------------------------------------------ using the generator
     def generate(self, n: int | None = None, seed: int | None = None, labels: Any = None,
                  batch_size: int = 256) -> np.ndarray:
