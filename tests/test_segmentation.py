@@ -148,8 +148,8 @@ def test_localisation_model_learns_where_the_digit_is(data_dir):
     train = mnist_canvases(2000, canvas_size=32, digits=(1, 1), seed=0, shrink_by=2, data_dir=data_dir)
     test = mnist_canvases(300, canvas_size=32, digits=(1, 1), split="test", seed=1, shrink_by=2, data_dir=data_dir)
     model = localisation_model((32, 32, 1), 10, filters=(16, 32, 64))
-    model.compile(optimizer=optimizers.Adam(1e-3), loss={"class": "sparse_categorical_crossentropy", "box": BoxIoULoss()},
-                  metrics={"box": [BoxIoU()]})
+    model.compile(optimizer=optimizers.Adam(1e-3), metrics={"box": [BoxIoU()]},
+                  loss={"class": "sparse_categorical_crossentropy", "box": BoxIoULoss()})
     model.fit(train.images, {"class": train.classes[:, 0], "box": train.boxes[:, 0]}, epochs=2, batch_size=32,
               verbose=0)
     logs = model.evaluate(test.images, {"class": test.classes[:, 0], "box": test.boxes[:, 0]}, verbose=0,

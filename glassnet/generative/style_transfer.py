@@ -6,7 +6,7 @@ the Gram matrix ``G = F Fᵀ / (C·H·W)`` — at several layers (textures and c
 where things are). Starting from noise (or from the content photo), the picture itself is
 optimised with ``torch.optim`` (Adam or L-BFGS) to minimise
 
-    content_weight · ‖F(x) − F(content)‖²  +  style_weight · Σ_layers ‖G(x) − G(style)‖²  +  tv_weight · TV(x)
+    content_weight·‖F(x) − F(content)‖² + style_weight·Σ_layers ‖G(x) − G(style)‖² + tv_weight·TV(x)
 
 where the total variation ``TV`` keeps neighbouring pixels similar (less high-frequency noise).
 The default feature extractor is Keras' MobileNet v1 (alpha 0.25, ImageNet weights, no top;
