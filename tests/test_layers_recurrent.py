@@ -357,3 +357,16 @@ def test_torch_compile_gives_the_same_values_and_gradients():
     assert layer.last_path == "step loop: torch.compile"  # inductor cannot lower the fused CPU kernel with gradients
     torch.testing.assert_close(torch.autograd.grad(compiled.sum(), layer.weight_hh_l0)[0],
                                torch.autograd.grad(eager.sum(), layer.weight_hh_l0)[0])
+
+
+def test_cpu_bf16_autocast_runs_the_fused_kernel_in_float32():
+    layer = LSTM(3, return_sequences=True)
+    x = torch.randn(2, 4, 5)
+    expected = layer(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # oneDNN has no bf16 LSTM here; torch's nn.LSTM fails
+        out = layer(x)
+    torch.testing.assert_close(out, expected)
+    model = Sequential([glassnet.Input(shape=(4, 5)), GRU(3), Dense(1)])
+    model.compile(optimizer="adam", loss="mse", precision="bfloat16")
+    history = model.fit(x.numpy(), np.ones((2, 1), "float32"), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()

@@ -272,6 +272,10 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
                    fill: bool = True):
         """torch's nn.RNN/LSTM/GRU kernel on our weights; a right-padded mask packs the sequences (padded
         steps output zeros, or with ``fill`` the last real output unless ``zero_output_for_mask``)."""
+        if inputs.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+            # oneDNN has no bf16 LSTM/GRU primitive here (torch's nn.LSTM fails alike): run it in float32
+            with torch.autocast("cpu", enabled=False):
+                return self._run_fused(inputs.float(), [s.float() for s in states], mask, fill)
         params = [w for w in self._weights() if w is not None]
         kernel = {"lstm": _VF.lstm, "gru": _VF.gru,
                   "rnn": _VF.rnn_tanh if self.activation is activations.tanh else _VF.rnn_relu}[self.kind]
