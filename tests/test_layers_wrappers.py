@@ -49,10 +49,13 @@ def test_matches_torch_bidirectional_lstm():
     layer = Bidirectional(LSTM(4, return_sequences=True))
     x = torch.randn(3, 6, 5)
     layer(x)
-    state = ref.state_dict()
-    layer.forward_layer.load_state_dict({k: v for k, v in state.items() if not k.endswith("_reverse")})
-    layer.backward_layer.load_state_dict({k[:-len("_reverse")]: v for k, v in state.items() if k.endswith("_reverse")})
+    layer.load_state_dict(ref.state_dict(), strict=True)  # torch's names: weight_ih_l0, weight_ih_l0_reverse, ...
     torch.testing.assert_close(layer(x), ref(x)[0])
+    model = Sequential([glassnet.Input(shape=(6, 5)), Bidirectional(GRU(2))])
+    gru = nn.GRU(5, 2, batch_first=True, bidirectional=True)
+    model.layers[0].load_state_dict(gru.state_dict(), strict=True)
+    out, h = gru(x)
+    torch.testing.assert_close(model(x), torch.cat([h[0], h[1]], dim=-1))
 
 
 def test_backward_layer_and_errors():

@@ -11,6 +11,7 @@ torch.Size([2, 5, 6])
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import torch
@@ -38,7 +39,8 @@ class Bidirectional(Layer):
 
     The backward copy is ``backward_layer`` or a fresh layer of the same configuration with
     ``go_backwards`` flipped; with ``return_sequences`` its outputs are put back in time order
-    before merging, so step t of both halves describes the same input step. With
+    before merging, so step t of both halves describes the same input step. A bidirectional
+    ``nn.LSTM``/``nn.GRU`` state dict loads as it is (``_reverse`` weights go to the backward half). With
     ``return_state`` the forward states follow the output, then the backward ones. Masks are
     used by both halves (padded steps output zeros, as in Keras).
 
@@ -72,6 +74,7 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
         self.stateful = layer.stateful
+        self._register_load_state_dict_pre_hook(_torch_bidirectional_keys)
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         if inputs.dim() < 3:
@@ -127,6 +130,16 @@ class Bidirectional(Layer):
         if config.get("backward_layer") is not None:
             config["backward_layer"] = _layer_from(config["backward_layer"])
         return cls(**config)
+
+
+def _torch_bidirectional_keys(state_dict, prefix, *args) -> None:
+    """Let a bidirectional ``nn.LSTM``/``GRU``/``RNN`` state dict load: its ``weight_ih_l0`` is the forward
+    layer's, ``weight_ih_l0_reverse`` the backward layer's."""
+    for key in list(state_dict):
+        name = key[len(prefix):]
+        if key.startswith(prefix) and re.fullmatch(r"(weight|bias)_(ih|hh)_l0(_reverse)?", name):
+            half = "backward_layer." if name.endswith("_reverse") else "forward_layer."
+            state_dict[prefix + half + name.removesuffix("_reverse")] = state_dict.pop(key)
 
 
 def _copy_layer(layer: Layer, config: dict) -> Layer:
