@@ -27,6 +27,7 @@
 # - use dropout, a train/dev/test split and the bias/variance recipe.
 #
 # Quick mode (`GLASSNET_COURSE_QUICK=1`) uses fewer epochs; the numbers in the text are from the full run.
+# Figures appear with `show()` from `glassnet.course` (`plt.show()` works as well in JupyterLab).
 
 # %%
 import time
@@ -38,7 +39,7 @@ from sklearn.datasets import make_moons
 
 import glassnet as keras
 from glassnet import layers
-from glassnet.course import check, check_true, pick
+from glassnet.course import check, check_true, pick, show
 from glassnet.diagnose import Monitor, bias_variance, lr_find
 
 keras.utils.set_random_seed(0)
@@ -153,7 +154,7 @@ ax_loss.set_title("the loss falls")
 ax_map.contourf(grid_u, grid_v, class_1, levels=20, cmap="RdBu_r", alpha=0.6)
 ax_map.scatter(x_np[:, 0], x_np[:, 1], c=y_np, cmap="RdBu_r", edgecolors="k", s=15)
 ax_map.set_title("P(class 1) of the hand-made network")
-plt.show()
+show()
 
 # %% [markdown]
 # ## The loss surface
@@ -181,7 +182,7 @@ ax2d.plot(w1_axis[best[1]], w2_axis[best[0]], "r*", markersize=12)
 ax2d.set_xlabel("w1")
 ax2d.set_ylabel("w2")
 ax2d.set_title("the same, seen from above (★ lowest)")
-plt.show()
+show()
 
 # %% [markdown]
 # ## Four optimizers, from scratch
@@ -282,7 +283,7 @@ for ax, (name, (mine, _)) in zip(axes.flat, paths.items()):
     ax.set_title(f"{name}: loss {float(valley(mine[-1])):.1e} after {steps} steps")
 fig.suptitle("Paths on a narrow valley (★ the minimum)")
 plt.tight_layout()
-plt.show()
+show()
 
 # %% [markdown]
 # SGD's learning rate is capped by the steep direction (above 1.0 it would diverge across the valley), so it
@@ -327,7 +328,7 @@ ax_start.plot(days[:60], moving_average(temperature, 0.98)[:60], color="C0", lab
 ax_start.legend()
 ax_start.set_xlabel("day")
 ax_start.set_title("the start: v₀ = 0 drags the average down")
-plt.show()
+show()
 
 # %% [markdown]
 # ## Mini-batches and the learning rate, on real digits
@@ -372,7 +373,7 @@ plt.xlabel("epoch")
 plt.ylabel("training loss")
 plt.legend()
 plt.title("Same epochs, different batch sizes (SGD, lr 0.1)")
-plt.show()
+show()
 
 # %% [markdown]
 # Per *epoch*, small batches learn far more (more steps); per *second* the picture depends on the hardware —
@@ -391,8 +392,7 @@ found = lr_find(finder_net, digits_x, digits_y, start=1e-4, end=10, steps=100, b
 print(found)
 
 # %% tags=["figure"]
-found.plot()
-plt.show()
+show(found.plot())
 
 # %%
 rate_runs = {}
@@ -418,7 +418,7 @@ plt.xlabel("epoch")
 plt.ylabel("training loss")
 plt.legend()
 plt.title("Too small crawls, too large jumps around")
-plt.show()
+show()
 
 # %% [markdown]
 # ## Activations and their derivatives
@@ -450,7 +450,7 @@ for ax, (name, (value, slope)) in zip(axes, curves.items()):
     ax.set_title(name)
     ax.set_xlabel("z")
 axes[0].legend()
-plt.show()
+show()
 
 # %% [markdown]
 # For the output of a classifier, **softmax** turns K scores into probabilities: `exp(z_k) / Σ exp(z_j)`.
@@ -499,7 +499,7 @@ plt.xlabel("layer (1 = nearest the input)")
 plt.ylabel("gradient RMS (first sample)")
 plt.legend()
 plt.title("Gradient size per layer at the start of training")
-plt.show()
+show()
 
 # %% [markdown]
 # The sigmoid network's first layer gets gradients orders of magnitude smaller than its last layer; the ReLU
@@ -540,7 +540,7 @@ plt.xlabel("layer")
 plt.ylabel("activation std")
 plt.legend(fontsize=8)
 plt.title("Too small vanishes, too large explodes, Xavier/He keep the scale")
-plt.show()
+show()
 
 # %% [markdown]
 # ## Dropout

@@ -37,7 +37,7 @@ from PIL import Image as PILImage
 
 import glassnet as keras
 from glassnet import explain, layers
-from glassnet.course import check, check_true, pick
+from glassnet.course import check, check_true, pick, show
 
 keras.utils.set_random_seed(0)
 pictures = tempfile.mkdtemp(prefix="course03_")       # where the explain functions write their PNGs
@@ -94,7 +94,7 @@ for ax, (name, out) in zip(axes[1:], filtered.items()):
     ax.set_title(name)
 for ax in axes:
     ax.axis("off")
-plt.show()
+show()
 
 # %% [markdown]
 # Red and blue mark edges of opposite direction (bright→dark and dark→bright). A convolutional network does

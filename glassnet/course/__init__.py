@@ -3,7 +3,8 @@
 * :func:`quick_mode` — whether the notebooks run in their quick mode (``GLASSNET_COURSE_QUICK=1``: CI and a
   first look; smaller data, fewer epochs), and :func:`pick`, the full-or-quick choice in one call;
 * :func:`check` — an exercise's answer checked with a message that says what is wrong and gives a hint;
-  it prints a green "Correct" so learners know when they got it right.
+  it prints a green "Correct" so learners know when they got it right;
+* :func:`show` — a figure shown in the notebook as a PNG, whatever matplotlib's backend.
 
 >>> pick(full=20, quick=2) in (20, 2)
 True
@@ -87,6 +88,25 @@ def check_true(name: str, condition: bool, hint: str = "") -> None:
     print(f"Correct: {name}.")
 
 
+def show(figure: Any = None) -> None:
+    """Show ``figure`` (default: pyplot's current figure) in the notebook as a PNG and close it: the same
+    picture whatever matplotlib's backend is (inline, or Agg after a library switched to it).
+
+    >>> import matplotlib.pyplot as plt
+    >>> _ = plt.plot([1, 2, 3])
+    >>> show()
+    <IPython.core.display.Image object>
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    from glassnet.plots import figure_png
+
+    figure = plt.gcf() if figure is None else figure
+    display(Image(data=figure_png(figure)))
+    plt.close(figure)
+
+
 def course_folder() -> Path:
     """The course's notebooks (``course/`` beside the package in a source checkout).
 
@@ -96,4 +116,4 @@ def course_folder() -> Path:
     return Path(__file__).resolve().parents[2] / "course"
 
 
-__all__ = ["quick_mode", "pick", "check", "check_true", "ExerciseError", "course_folder", "QUICK_SWITCH"]
+__all__ = ["quick_mode", "pick", "check", "check_true", "show", "ExerciseError", "course_folder", "QUICK_SWITCH"]
