@@ -457,6 +457,17 @@ class Layer(nn.Module):
                 converted = module._torch_layout(name, value) if isinstance(module, Layer) else value
                 target.copy_(converted)
 
+    def reset_states(self) -> None:
+        """Forget the state that stateful recurrent layers inside carry between batches (Keras 2's
+        ``model.reset_states()``, called between epochs or independent sequences).
+
+        >>> from glassnet.layers import Dense
+        >>> Dense(2).reset_states()  # nothing stateful inside: nothing to do
+        """
+        for module in self.modules():
+            if module is not self and getattr(module, "stateful", False) and hasattr(module, "reset_states"):
+                module.reset_states()
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments, as JSON-ready values (Keras' ``get_config``)."""
