@@ -161,13 +161,10 @@ class _SequenceOptions:
     def _start_states(self, inputs: torch.Tensor, initial_state: Any, zeros: Callable) -> list[torch.Tensor]:
         if initial_state is not None:
             return _as_states(initial_state)
-        if self.stateful and self.states is not None:
-            if self.states[0].shape[0] != inputs.shape[0]:
-                raise ShapeError(f"Stateful layer '{self.name}' carries states for batches of "
-                                 f"{self.states[0].shape[0]} sequences but got {inputs.shape[0]}. A stateful RNN "
-                                 "needs the same batch size every call (fit with shuffle=False and a batch size that "
-                                 "divides the data), or call reset_states() first.")
+        if self.stateful and self.states is not None and self.states[0].shape[0] == inputs.shape[0]:
             return [s.to(inputs.device) for s in self.states]
+        # a batch of another size (summary()'s one sample, fit's dry run) starts afresh, as after reset_states():
+        # sequence i of a batch continues sequence i of the previous batch only when the sizes agree
         return zeros(inputs.shape[0], inputs.device, inputs.dtype)
 
     def _finish(self, sequence: torch.Tensor, last: torch.Tensor, states: list[torch.Tensor]):
