@@ -374,3 +374,15 @@ def test_cpu_bf16_autocast_runs_the_fused_kernel_in_float32():
     model.compile(optimizer="adam", loss="mse", precision="bfloat16")
     history = model.fit(x.numpy(), np.ones((2, 1), "float32"), epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_stateful_model_summarises_fits_and_resets():
+    x, y = np.random.default_rng(0).random((8, 5, 1), dtype=np.float32), np.ones((8, 1), np.float32)
+    model = Sequential([glassnet.Input(batch_shape=(4, 5, 1)), LSTM(3, stateful=True), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.summary(print_fn=lambda line: None)  # one sample: starts afresh, does not break the batches of 4
+    for _ in range(2):
+        model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+        assert model.layers[0].states[0].shape == (4, 3)
+        model.reset_states()
+        assert model.layers[0].states is None
