@@ -97,14 +97,16 @@ def show(figure: Any = None) -> None:
     >>> show()
     <IPython.core.display.Image object>
     """
+    import io
+
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    from glassnet.plots import figure_png
-
     figure = plt.gcf() if figure is None else figure
-    display(Image(data=figure_png(figure)))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")  # as the inline backend: labels never cut
     plt.close(figure)
+    display(Image(data=buffer.getvalue()))
 
 
 def course_folder() -> Path:
