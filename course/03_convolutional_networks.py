@@ -182,7 +182,7 @@ print(f"test accuracy: {test_accuracy:.2%}")
 # %% [markdown]
 # Full run (20,000 training images, 4 epochs, about 80 s on 2 CPU cores): 97.3% on the 10,000 test digits,
 # with 34,826 parameters (the dense network of chapter 1 has 101,770). On a GPU, raise `n_train` to 60,000
-# and the epochs to 12, as the Keras example does.
+# and the epochs to 15, as the Keras example does.
 #
 # ## What did it learn? Filters and feature maps
 # The first layer's 32 filters are 3×3 grids of weights: many look like the edge kernels above, in

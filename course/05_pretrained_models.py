@@ -24,7 +24,7 @@
 # - ask the network where it looked with Grad-CAM (`glassnet.explain.grad_cam`, `overlay`).
 #
 # Quick mode (`GLASSNET_COURSE_QUICK=1`) trains on fewer faces for fewer epochs; the numbers in the text are from
-# the full run. On a GPU the same code runs there by itself, about ten times faster.
+# the full run. On a GPU the same code runs there by itself, only faster.
 
 # %%
 import os
