@@ -16,7 +16,7 @@ from glassnet.naming import reset_names
 REPO = Path(__file__).resolve().parents[1]
 
 # the ported Keras programs run as scripts (tests/test_keras_programs.py), never imported by pytest
-collect_ignore_glob = ["keras_programs/*"]
+collect_ignore_glob = ["keras_programs/*", "fixtures/*"]  # programs and fixture makers, not tests
 
 
 def data_root() -> Path:

@@ -104,3 +104,22 @@ def test_show_and_augmentation_preview(tmp_path):
     ds = from_arrays(x, np.arange(30) % 3, class_names=["a", "b", "c"])
     assert Image.open(show(ds, path=tmp_path / "ds.png")).format == "PNG"
     assert Image.open(show_augmentation(x, RandomFlip(seed=0), path=tmp_path / "aug.png")).format == "PNG"
+
+
+def test_augmentation_preview_has_one_column_per_image_and_leaves_the_layer_in_its_mode(tmp_path, monkeypatch):
+    import sys
+    show_module = sys.modules["glassnet.datasets.show"]  # the package's `show` attribute is the function
+    seen = {}
+    real_show = show_module.show
+
+    def spy(grid, *args, **kwargs):  # records the layout asked of the real show(), which still draws it
+        seen.update(count=len(grid), columns=kwargs.get("columns"))
+        return real_show(grid, *args, **kwargs)
+
+    monkeypatch.setattr(show_module, "show", spy)
+    flip = RandomFlip(seed=0)
+    flip.eval()
+    x = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 3), dtype=np.uint8)
+    assert Image.open(show_augmentation(x, flip, n=8, path=tmp_path / "aug.png")).format == "PNG"
+    assert seen == {"count": 32, "columns": 8}  # 4 rows of 8: originals on top, 3 augmented rows below
+    assert flip.training is False

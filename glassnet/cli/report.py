@@ -55,4 +55,4 @@ def report_command(
         raise DataFileError(f"glassnet report: {run_dir} has neither metrics.json nor model.glassnet; give a run "
                             "folder written by glassnet train.")
     path = run_report(run_dir, samples=samples)
-    console.print(f"Report: {path}")
+    console.print(f"Report: {path}", soft_wrap=True)  # a path: never wrapped

@@ -199,13 +199,13 @@ def train(
     results.update(test_loss=test_loss, test_accuracy=test_accuracy, **_verdict_json(verdict))
     save_run(net, history, run_dir, title, results)
     console.print(f"[bold green]Test accuracy: {test_accuracy:.4f}[/] (loss {test_loss:.4f})")
-    console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/")
+    console.print(f"Saved model, history.csv, metrics.json and learning_curves.png in {run_dir}/", soft_wrap=True)
     if diagnose:
         from glassnet.diagnose.diagnosis import write_diagnosis
         path = write_diagnosis(run_dir, verdict=verdict, monitor=history.monitor, lr_result=lr_result, title=title)
-        console.print(f"Diagnosis (verdict, findings, gradient flow, LR finder): {path}")
+        console.print(f"Diagnosis (verdict, findings, gradient flow, LR finder): {path}", soft_wrap=True)
     from glassnet.cli.report import run_report
-    console.print(f"Report: {run_report(run_dir, net, x_test, y_test, names)}")
+    console.print(f"Report: {run_report(run_dir, net, x_test, y_test, names)}", soft_wrap=True)  # a path: never wrapped
 
 
 def _bias_variance(net, x_train, y_train, validation_split: float):

@@ -232,8 +232,19 @@ def _read_arrays(folder: Path, prefix: str, image_shape=(32, 32, 3)) -> Arrays |
             raise DataFileError(f"{paths[split + '_x']}: arrays of shape {x.shape} ({x.dtype}) and labels "
                                 f"{y.shape} do not form {prefix} images (N, {', '.join(map(str, image_shape))}) "
                                 "uint8 with N labels.")
-    return ((arrays["train_x"], arrays["train_y"].astype(np.uint8)),
-            (arrays["test_x"], arrays["test_y"].astype(np.uint8)))
+    return tuple(_mixed(arrays[f"{split}_x"], arrays[f"{split}_y"].astype(np.uint8)) for split in ("train", "test"))
+
+
+def _mixed(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The array layout is grouped by class (see ../shared/data/SOURCES.md); the official batches are in
+    random order, so ``x[:5000]`` is a mixed subset there. A fixed permutation (seed 0) gives the same
+    property here, identically on every machine.
+
+    >>> _mixed(np.arange(6), np.array([0, 0, 0, 1, 1, 1]))[1].tolist()
+    [1, 0, 1, 1, 0, 0]
+    """
+    order = np.random.default_rng(0).permutation(len(x))
+    return x[order], y[order]
 
 
 # ---------------------------------------------------------------------------- public loaders

@@ -45,8 +45,9 @@ def _label_text(label: Any, class_names: Sequence[str] | None) -> str:
 
 
 def show(x: Any, y: Any = None, n: int = 25, class_names: Sequence[str] | None = None,
-         path: str | os.PathLike = "samples.png", title: str | None = None) -> str:
-    """Save a grid of the first ``n`` images of ``x`` (with labels ``y``) as a PNG; returns its path.
+         path: str | os.PathLike = "samples.png", title: str | None = None, columns: int | None = None) -> str:
+    """Save a grid of the first ``n`` images of ``x`` (with labels ``y``) as a PNG, ``columns`` wide
+    (default: about square); returns its path.
 
     ``x`` may be an array/tensor of images or a dataset yielding ``(x, y)`` batches.
 
@@ -64,7 +65,7 @@ def show(x: Any, y: Any = None, n: int = 25, class_names: Sequence[str] | None =
     images = _to_numpy_images(x[:n])
     labels = None if y is None else list(y[:n])
     count = len(images)
-    cols = math.ceil(math.sqrt(count))
+    cols = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -102,11 +103,10 @@ def show_augmentation(x: Any, *layers, n: int = 8, path: str | os.PathLike = "au
     for _ in range(3):
         out = layout.to_internal(images, fmt)
         for layer in layers:
-            layer.train()
-            out = layer(out)
+            out = layer(out, training=True)  # this call only: the layer's own mode is left as it was
         rows.append(layout.to_user(out, fmt))
     size = rows[-1].shape[1:]
     rows = [r if r.shape[1:] == size else layout.to_user(torch.nn.functional.interpolate(
         layout.to_internal(r, fmt), size=size[:2] if fmt == "channels_last" else size[1:]), fmt) for r in rows]
     grid = torch.cat(rows)
-    return show(grid, None, n=len(grid), path=path, title="top: original; below: augmented")
+    return show(grid, None, n=len(grid), path=path, title="top: original; below: augmented", columns=len(images))

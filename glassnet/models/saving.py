@@ -287,7 +287,9 @@ def load_weights(model: torch.nn.Module, filepath: str | Path, strict: bool = Tr
         raise DataFileError(f"No weight file at '{path}'.")
     if not path.is_file():
         raise DataFileError(f"'{path}' is not a regular file: give the path of a weights file.")
-    if path.suffix.lower() in (".h5", ".hdf5"):
+    with open(path, "rb") as f:
+        is_hdf5 = f.read(8) == b"\x89HDF\r\n\x1a\n"  # by content: save_weights("x.weights.h5") writes safetensors
+    if is_hdf5 or (path.suffix.lower() in (".h5", ".hdf5") and path.stat().st_size < 8):
         from glassnet.applications.keras_h5 import load_keras_h5
         load_keras_h5(model, path)
         return
