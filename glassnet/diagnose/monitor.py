@@ -189,17 +189,20 @@ class Monitor(Callback):
         self.history["initial"][name] = {"z_var": z_var, "var_ratio": z_var / x_var if x_var > 0 else math.nan}
 
     def _activation_stats(self, name: str, layer: torch.nn.Module, out: torch.Tensor) -> dict[str, float]:
-        stats = {"act_mean": float(out.mean()), "act_std": float(out.std()) if out.numel() > 1 else 0.0}
+        # as few passes over the activations as possible: the sampled step should cost little more than others
+        std, mean = torch.std_mean(out) if out.numel() > 1 else (torch.zeros(()), out.mean())
+        stats = {"act_mean": float(mean), "act_std": float(std)}
         kind = activation_name(layer)
         if kind == "relu":
             axis = _unit_axis(layer, out)
-            units = out.movedim(axis, -1).reshape(-1, out.shape[axis])
-            stats["dead_fraction"] = float((units <= 0).all(dim=0).float().mean())
+            others = [d for d in range(out.dim()) if d != axis]
+            peak = out.amax(dim=others) if others else out
+            stats["dead_fraction"] = float((peak <= 0).float().mean())  # never positive on the sample
         elif kind == "sigmoid":
             stats["saturated_fraction"] = float(((out < SIGMOID_FLAT) | (out > 1 - SIGMOID_FLAT)).float().mean())
         elif kind == "tanh":
             stats["saturated_fraction"] = float((out.abs() > TANH_FLAT).float().mean())
-        if not bool(torch.isfinite(out).all()) and self.history["first_non_finite"] is None:
+        if not math.isfinite(stats["act_mean"]) and self.history["first_non_finite"] is None:  # NaN/inf make the mean so
             self.history["first_non_finite"] = (name, self._step)
         flat = out.flatten()
         if flat.numel() > HISTOGRAM_VALUES:
