@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from fit_speed import prepare_data  # benchmarks/fit_speed.py
+from fit_workers import glassnet_epoch_timer
 from results import markers, write_section
 
 BATCH, LR = 128, 1e-3
@@ -31,7 +32,6 @@ def worker(data: str, epochs: int) -> None:
     import torch
 
     import glassnet
-    from glassnet.callbacks import Callback
     from glassnet.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
     torch.set_num_threads(1)
@@ -43,18 +43,7 @@ def worker(data: str, epochs: int) -> None:
                                  Dense(10, activation="softmax")])
     model.compile(optimizer=glassnet.optimizers.Adam(LR), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    class Timer(Callback):
-        def __init__(self):
-            super().__init__()
-            self.times: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
-
-    timer = Timer()
+    timer = glassnet_epoch_timer()
     history = model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer])
     accuracy = model.evaluate(arrays["x_test"].reshape(-1, 28, 28, 1), arrays["y_test"], batch_size=1000,
                               verbose=0, return_dict=True)["accuracy"]

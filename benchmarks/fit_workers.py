@@ -47,12 +47,30 @@ def load_arrays(path: str, model: str, channels_first: bool = False) -> tuple:
 
 
 # ---------------------------------------------------------------------------- glassnet
+def glassnet_epoch_timer():
+    """A glassnet callback recording each epoch's wall time in ``.times`` (glassnet imported lazily: the
+    peer configurations never import it)."""
+    from glassnet.callbacks import Callback
+
+    class EpochTimer(Callback):
+        def __init__(self):
+            super().__init__()
+            self.times: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.times.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
+
+
 def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto", compile: bool = False,
                  diagnose: bool = False):
     import glassnet  # first, as users do: its thread defaults (glassnet/threads.py) apply before torch starts
     import torch
     torch.set_num_threads(THREADS)
-    from glassnet.callbacks import Callback
     from glassnet.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
     from glassnet.optimizers import Adam
 
@@ -69,18 +87,7 @@ def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto
     model.compile(optimizer=Adam(LR), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], precision=precision, compile=compile)
 
-    class Timer(Callback):
-        def __init__(self):
-            super().__init__()
-            self.times: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
-
-    timer = Timer()
+    timer = glassnet_epoch_timer()
     model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer], diagnose=diagnose)
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)["accuracy"]
     return timer.times, accuracy, {"precision": model.compiled.precision}
@@ -270,7 +277,7 @@ def run_keras(model_name: str, data: str, epochs: int):
             self.times.append(time.perf_counter() - self.start)
 
     timer = Timer()
-    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer], diagnose=diagnose)
+    model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer])
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)["accuracy"]
     return timer.times, float(accuracy), {"keras": keras.__version__, "backend": backend}
 
