@@ -47,12 +47,11 @@ def load_arrays(path: str, model: str, channels_first: bool = False) -> tuple:
 
 
 # ---------------------------------------------------------------------------- glassnet
-def glassnet_epoch_timer():
-    """A glassnet callback recording each epoch's wall time in ``.times`` (glassnet imported lazily: the
-    peer configurations never import it)."""
-    from glassnet.callbacks import Callback
+def epoch_timer(callback_base: type):
+    """A callback of ``callback_base`` (glassnet's or Keras' ``Callback``: the same epoch hooks) recording each
+    epoch's wall time in ``.times``."""
 
-    class EpochTimer(Callback):
+    class EpochTimer(callback_base):
         def __init__(self):
             super().__init__()
             self.times: list[float] = []
@@ -64,6 +63,12 @@ def glassnet_epoch_timer():
             self.times.append(time.perf_counter() - self.start)
 
     return EpochTimer()
+
+
+def glassnet_epoch_timer():
+    """:func:`epoch_timer` for glassnet (imported lazily: the peer configurations never import it)."""
+    from glassnet.callbacks import Callback
+    return epoch_timer(Callback)
 
 
 def run_glassnet(model_name: str, data: str, epochs: int, precision: str = "auto", compile: bool = False,
@@ -265,18 +270,7 @@ def run_keras(model_name: str, data: str, epochs: int):
     model = keras.Sequential(stack)
     model.compile(optimizer=keras.optimizers.Adam(LR), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    class Timer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
-
-    timer = Timer()
+    timer = epoch_timer(keras.callbacks.Callback)
     model.fit(x, y, batch_size=BATCH, epochs=1 + epochs, verbose=0, callbacks=[timer])
     accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)["accuracy"]
     return timer.times, float(accuracy), {"keras": keras.__version__, "backend": backend}

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fit_workers import epoch_timer
+
 ROOT = Path(__file__).resolve().parents[1]
 THREADS, LR, SEED = 2, 1e-3, 0
 MODELS = {"sentiment": dict(vocab=4000, embed=32, units=32, length=40, batch=32, sequences=False),
@@ -92,17 +94,9 @@ def run_glassnet(model: str, data: str, epochs: int) -> list[float]:
     loss = (glassnet.losses.SparseCategoricalCrossentropy(from_logits=True) if spec["sequences"]
             else "binary_crossentropy")
     net.compile(optimizer=glassnet.optimizers.Adam(LR), loss=loss, precision="float32")
-    times: list[float] = []
-
-    class Timer(Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    net.fit(x, y, batch_size=spec["batch"], epochs=epochs + 1, verbose=0, callbacks=[Timer()])
-    return times
+    timer = epoch_timer(Callback)
+    net.fit(x, y, batch_size=spec["batch"], epochs=epochs + 1, verbose=0, callbacks=[timer])
+    return timer.times
 
 
 def run_torch(model: str, data: str, epochs: int) -> list[float]:
@@ -164,17 +158,9 @@ def run_keras(model: str, data: str, epochs: int) -> list[float]:
     loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True) if spec["sequences"]
             else "binary_crossentropy")
     net.compile(optimizer=keras.optimizers.Adam(LR), loss=loss)
-    times: list[float] = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    net.fit(x, y, batch_size=spec["batch"], epochs=epochs + 1, verbose=0, callbacks=[Timer()])
-    return times
+    timer = epoch_timer(keras.callbacks.Callback)
+    net.fit(x, y, batch_size=spec["batch"], epochs=epochs + 1, verbose=0, callbacks=[timer])
+    return timer.times
 
 
 def worker(config: str, model: str, data: str, epochs: int) -> None:
