@@ -1,15 +1,10 @@
 """The course: every notebook runs top to bottom in quick mode (nbclient, a real kernel), its figures
-appear, its exercises' reference solutions pass their checks; the learner's copy and `glassnet lab`."""
+appear, its exercises' reference solutions pass their checks; the learner's copy (`glassnet lab` serving it:
+tests/test_course_lab.py)."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +12,6 @@ from glassnet.course import ExerciseError, check
 from glassnet.course.lab import SOLUTION_TAG, learner_copy, notebook_sources, prepare
 
 NOTEBOOKS = notebook_sources()
-BIN = Path(sys.executable).parent
 
 
 def _tags(cell) -> list[str]:
@@ -74,29 +68,3 @@ def test_prepare_keeps_a_learners_work_unless_reset(tmp_path):
     assert first[0].read_text() == "my work"
     prepare(tmp_path, reset=True)
     assert first[0].read_text() != "my work"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_glassnet_lab_serves_the_course_in_jupyterlab(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
-    server = subprocess.Popen([BIN / "glassnet", "lab", "--no-browser", "--port", str(port),
-                               "--folder", str(tmp_path / "course")], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline, body = time.time() + 120, ""
-        while time.time() < deadline and not body:
-            try:
-                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5).read().decode()
-            except OSError:
-                time.sleep(1)
-        assert "JupyterLab" in body or "jupyter" in body.lower(), "JupyterLab did not answer on its port"
-        assert (tmp_path / "course" / f"{NOTEBOOKS[0].stem}.ipynb").exists()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
