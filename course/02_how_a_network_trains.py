@@ -15,8 +15,9 @@
 # in plain torch tensors and check every number against PyTorch's own machinery.
 #
 # **You will learn to**
-# - write a perceptron and a two-layer network from scratch: the forward pass, and the backward pass by the
-#   chain rule — checked value by value against autograd;
+# - train Rosenblatt's perceptron (checked against scikit-learn); write logistic regression, softmax
+#   regression and a two-layer network from scratch: the forward pass, and the backward pass by the chain
+#   rule — checked value by value against autograd;
 # - see a loss surface, and the paths that SGD, momentum, RMSProp and Adam take across it — each optimizer
 #   written from scratch and checked against `torch.optim`, step by step;
 # - understand the exponentially weighted moving average behind momentum and Adam (β = 0.9 ≈ the last 10
@@ -47,7 +48,48 @@ keras.utils.set_random_seed(0)
 torch.set_default_dtype(torch.float64)   # float64 here: hand-written and autograd gradients agree to ~1e-12
 
 # %% [markdown]
-# ## A perceptron, by hand
+# ## Rosenblatt's perceptron
+# The first neuron that learned (1958): a weighted sum and a *step* activation, `ŷ = +1 if x·w + b > 0 else −1`.
+# Its learning rule needs no derivative: go through the examples, and for each one on the wrong side of the
+# line (`y (x·w + b) ≤ 0`) move the line towards it, `w ← w + y x`, `b ← b + y`. If a straight line can
+# separate the two classes the rule finds one in a finite number of passes; if none can (the moons below,
+# or XOR) it never settles. scikit-learn's `Perceptron` runs the same rule: the weights must agree.
+
+# %%
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import Perceptron
+
+blob_x, blob_y = make_blobs(n_samples=100, centers=[(-1, -0.5), (1, 0.8)], cluster_std=0.55, random_state=4)
+signs = 2 * blob_y - 1                      # the perceptron's labels: −1 and +1
+w_step, b_step, mistakes = np.zeros(2), 0.0, []
+for epoch in range(10):
+    wrong = 0
+    for xi, yi in zip(blob_x, signs):
+        if yi * (xi @ w_step + b_step) <= 0:   # wrong side (or on the line): move the line towards xi
+            w_step, b_step, wrong = w_step + yi * xi, b_step + yi, wrong + 1
+    mistakes.append(wrong)
+sklearn_perceptron = Perceptron(eta0=1.0, max_iter=10, tol=None, shuffle=False, penalty=None).fit(blob_x, blob_y)
+np.testing.assert_allclose(w_step, sklearn_perceptron.coef_[0])
+np.testing.assert_allclose(b_step, sklearn_perceptron.intercept_[0])
+print("mistakes per pass:", mistakes, "— weights", w_step.round(3), b_step, "= scikit-learn's")
+
+# %% tags=["figure"]
+fig, (ax_line, ax_mistakes) = plt.subplots(1, 2, figsize=(11, 3.5))
+for label, colour in ((0, "C0"), (1, "C3")):
+    ax_line.scatter(*blob_x[blob_y == label].T, color=colour, s=20, label=f"y = {2 * label - 1:+d}")
+line_u = np.linspace(blob_x[:, 0].min(), blob_x[:, 0].max(), 2)
+ax_line.plot(line_u, -(w_step[0] * line_u + b_step) / w_step[1], "k-", label="x·w + b = 0")
+ax_line.set_ylim(blob_x[:, 1].min() - 0.3, blob_x[:, 1].max() + 0.3)
+ax_line.legend(fontsize=8)
+ax_line.set_title("the perceptron's line")
+ax_mistakes.bar(range(1, len(mistakes) + 1), mistakes)
+ax_mistakes.set_xlabel("pass over the data")
+ax_mistakes.set_ylabel("mistakes (updates)")
+ax_mistakes.set_title("separable data: the updates stop")
+show()
+
+# %% [markdown]
+# ## A sigmoid perceptron (logistic regression), by hand
 # A perceptron (here with a sigmoid: *logistic regression*) computes `p = σ(x·w + b)`, the probability of
 # class 1. Its loss on N examples is the binary cross-entropy `L = −mean(y log p + (1−y) log(1−p))`.
 # The chain rule gives the gradient in one line, because σ'(z) = σ(z)(1 − σ(z)) cancels nicely:
@@ -585,6 +627,37 @@ print("scores ", scores.numpy())
 print("softmax", softmax.numpy().round(3), "sum", float(softmax.sum()))
 print("hardmax", hardmax.numpy())
 print("softmax of 3× the scores (sharper, nearer hardmax):", torch.softmax(3 * scores, dim=0).numpy().round(3))
+
+# %% [markdown]
+# ## Softmax regression: logistic regression for K classes
+# Logistic regression (the sigmoid perceptron above) separates two classes. For K classes, give each class
+# its own weights and turn the K scores into probabilities with a softmax: `P = softmax(X W + b)`, trained with
+# the cross-entropy `L = −mean log P[y]` — a network with no hidden layer. The gradient is the two-class one
+# again, `∂L/∂W = Xᵀ(P − Y)/N` (Y one-hot). By hand on the 8×8 digits, checked against autograd, then trained:
+
+# %%
+digits_inputs, digits_labels = torch.tensor(digits_x), torch.tensor(digits_y, dtype=torch.long)
+soft_w, soft_b = torch.zeros(64, 10), torch.zeros(10)
+for step in range(pick(full=500, quick=100)):
+    soft_p = torch.softmax(digits_inputs @ soft_w + soft_b, dim=1)
+    soft_dz = (soft_p - torch.nn.functional.one_hot(digits_labels, 10)) / len(digits_labels)
+    if step == 0:   # the first gradient, against autograd's
+        w_auto = soft_w.clone().requires_grad_()
+        torch.nn.functional.cross_entropy(digits_inputs @ w_auto + soft_b, digits_labels).backward()
+        torch.testing.assert_close(digits_inputs.T @ soft_dz, w_auto.grad)
+    soft_w, soft_b = soft_w - 2.0 * digits_inputs.T @ soft_dz, soft_b - 2.0 * soft_dz.sum(0)
+soft_test = (torch.tensor(digits_x_test) @ soft_w + soft_b).argmax(1).numpy()
+print(f"softmax regression by hand: test accuracy {(soft_test == digits_y_test).mean():.1%}")  # full run: 95.3%
+
+# %% tags=["figure"]
+fig, axes = plt.subplots(1, 10, figsize=(12, 1.6))
+limit = float(soft_w.abs().max())            # 0 is white: the colours say the weight's sign
+for digit, ax in enumerate(axes):
+    ax.imshow(soft_w[:, digit].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(digit)
+    ax.axis("off")
+fig.suptitle("each class's weights as an image: red pixels vote for the class, blue against", y=1.1)
+show()
 
 # %% [markdown]
 # ## Vanishing gradients, seen by the Monitor
