@@ -30,7 +30,8 @@
 #
 # Quick mode (`GLASSNET_COURSE_QUICK=1`) uses fewer epochs; the numbers in the text are from the full run
 # (2 CPU cores). On a GPU the glassnet parts train there by themselves (the hand-written ones stay on the
-# CPU: they are tiny); the accuracies stay the same, and large batches get cheap (see the batch-size part).
+# CPU: they are tiny); accuracies come out close, not identical (GPU kernels round differently), and large
+# batches get cheap (see the batch-size part).
 # Figures appear with `show()` from `glassnet.course` (`plt.show()` works as well in JupyterLab).
 
 # %%
