@@ -146,6 +146,13 @@ class BinaryCrossentropy(Loss):
             loss = -(y_true * p.log() + (1 - y_true) * (1 - p).log())
         return loss.mean(dim=-1) if loss.dim() > 1 else loss
 
+    def mean(self, y_true, y_pred):
+        if self.from_logits and not self.label_smoothing and y_true.numel() == y_pred.numel():
+            # one fused kernel (and backward node) instead of per-value losses and two means: the same
+            # number, as every sample has the same count of values
+            return F.binary_cross_entropy_with_logits(y_pred, y_true.to(y_pred.dtype).reshape(y_pred.shape))
+        return super().mean(y_true, y_pred)
+
 
 class MeanSquaredError(Loss):
     """mean((y − ŷ)²) over the last axis.

@@ -35,6 +35,20 @@ def test_binary_crossentropy():
     assert losses.get("binary_crossentropy")(target, torch.sigmoid(logits)).item() == pytest.approx(expected.item(), rel=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(32, 1), (32,), (8, 5), (4, 3, 2)])
+def test_binary_crossentropy_fused_mean_equals_keras_mean_of_means(shape):
+    # the unweighted batch mean is one fused kernel; Keras' definition: mean over the last axis, then the batch
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(shape, generator=generator, requires_grad=True)
+    target = (torch.rand(shape, generator=generator) > 0.5).float()
+    loss = losses.BinaryCrossentropy(from_logits=True)
+    fused, keras = loss(target, logits), loss.call(target, logits).mean()
+    assert fused.item() == pytest.approx(keras.item(), rel=1e-6)
+    torch.testing.assert_close(torch.autograd.grad(fused, logits)[0], torch.autograd.grad(keras, logits)[0])
+    smoothed = losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)
+    assert smoothed(target, logits).item() == pytest.approx(smoothed.call(target, logits).mean().item(), rel=1e-6)
+
+
 @pytest.mark.parametrize("name, reference", [
     ("mse", lambda t, p: ((p - t) ** 2).mean()),
     ("mae", lambda t, p: (p - t).abs().mean()),

@@ -55,12 +55,14 @@ class Embedding(Layer):
 
     def call(self, inputs):
         ids = inputs if inputs.dtype in (torch.int64, torch.int32) else inputs.long()
-        # checked where reading values is free (CPU); on a GPU it would wait for the device every step
-        if ids.device.type == "cpu" and not torch.compiler.is_compiling() and ids.numel() \
-                and (ids.min() < 0 or ids.max() >= self.input_dim):
+        if torch.compiler.is_compiling():
+            return F.embedding(ids, self.weight)
+        try:  # torch checks the ids on the CPU (free: no extra pass per step); its message names no ids
+            return F.embedding(ids, self.weight)
+        except IndexError as err:
             raise IndexError(f"Embedding '{self.name}': token ids must lie in [0, {self.input_dim}), got ids from "
-                             f"{int(ids.min())} to {int(ids.max())}. Increase input_dim or fix the tokenizer.")
-        return F.embedding(ids, self.weight)
+                             f"{int(ids.min())} to {int(ids.max())}. Increase input_dim or fix the "
+                             "tokenizer.") from err
 
     def compute_mask(self, inputs, mask=None):
         """True where the id is not padding (0), when ``mask_zero``; else None.
