@@ -248,6 +248,7 @@ def cifar_section(runs: list[dict], command: str, budget: float | None) -> str:
         note = (f"CPU only: the accuracy reached in a {budget or 0:.0f} s budget (half-width net, epochs chosen by "
                 "a calibration inside the budget). The GPU time (target within 1.3x of airbench's ~3.3 s on an "
                 "A100) was NOT measured: no GPU on this machine.")
+    note += " Lookahead weight averaging: " + ("on." if runs[0].get("lookahead") else "off.")
     return "\n".join(["## Record recipe: CIFAR-10, airbench-like, through the public API", "",
                       f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M')}, {machine()}).  ", note, "", *rows])
 

@@ -33,7 +33,7 @@ def test_mnist_model_matches_the_torch_net_it_describes():
 
 def test_mnist_recipe_learns_on_a_small_slice(data_dir):
     result = records.run_mnist(seed=0, quick=True)  # 4,096 training digits, 2 epochs
-    assert result["accuracy"] > 0.8
+    assert result["accuracy"] > 0.7  # chance is 0.1; the full recipe reaches 0.99
 
 
 def test_cifar_model_trains_and_flip_tta_averages_mirrored_logits():
@@ -57,3 +57,12 @@ def test_sections_report_mean_and_spread():
     runs = [{"seed": s, "accuracy": a, "process_seconds": t} for s, a, t in [(0, 0.99, 17.0), (1, 0.992, 18.0)]]
     text = records.mnist_section(runs, "records.py --recipe mnist")
     assert "| mean ± std | 0.9910 ± 0.0014 | 17.5 ± 0.7 |" in text
+
+
+def test_cifar_section_says_the_gpu_time_was_not_measured_on_a_cpu():
+    runs = [{"seed": 0, "epochs": 3, "widths": [32, 128, 128], "fit_seconds": 500.0, "accuracy": 0.8,
+             "tta_accuracy": 0.81, "total_seconds": 590.0, "lookahead": False}]
+    text = records.cifar_section(runs, "records.py --recipe cifar10", budget=600)
+    assert "| 0 | 3 | [32, 128, 128] | 500.0 | 0.8000 | 0.8100 | 590.0 |" in text
+    if not torch.cuda.is_available():
+        assert "600 s budget" in text and "was NOT measured: no GPU" in text

@@ -8,8 +8,10 @@ you can see what it does. After every training batch::
 
 and, every ``overwrite_frequency`` batches, ``weights = average`` (with a small
 frequency this is Lookahead, as the airbench CIFAR-10 speedruns use it). When ``fit``
-ends the model keeps the average (Keras' ``finalize_variable_values``). Batch-norm
-moving statistics are averaged too.
+ends the model keeps the average (Keras' ``finalize_variable_values``). As in Keras, only the
+weights are averaged: batch-norm moving statistics keep tracking the live weights (averaging them
+too made a CIFAR-10 net's test accuracy fall from 33 % to 15 % after 80 Lookahead steps, while
+its training accuracy was 35 %).
 
 >>> import numpy as np
 >>> from glassnet.models import Sequential
@@ -53,9 +55,8 @@ class ExponentialMovingAverage(Callback):
         self.steps = 0
 
     def _tensors(self) -> list[torch.Tensor]:
-        """The model's weights and floating-point buffers (batch-norm moving statistics)."""
-        buffers = [b for b in self.model.buffers() if b.is_floating_point()]
-        return [p.data for p in self.model.parameters()] + [b.data for b in buffers]
+        """The model's weights (parameters; not buffers such as batch-norm moving statistics)."""
+        return [p.data for p in self.model.parameters()]
 
     def on_train_begin(self, logs=None):
         self.average = [t.detach().clone() for t in self._tensors()]
