@@ -1,13 +1,22 @@
 """Grad-CAM points at the evidence: a small convnet learns classes that only a small patch at a random
 position decides (an X, a ring, or neither), among squares and bars that every class has; its Grad-CAM
-maximum must fall inside the patch."""
+maximum must fall inside the patch.
+
+And on real photos: LFW faces through the pretrained MobileNet (alpha 0.25) with a linear head. LFW centred
+every face with the Viola-Jones detector; in the 250x250 photo the face fills the central box
+(68, 68)-(182, 182) (the detector's box, the photo being that box enlarged 2.2 times). How much of the
+Grad-CAM mass lies in that box, against the box's area share (what a map blind to the face puts there)?"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from glassnet.explain import grad_cam, saliency
+from PIL import Image
+
+from glassnet.applications import MobileNet, preprocess_input
+from glassnet.errors import InvalidArgumentError, ShapeError
+from glassnet.explain import area_share, grad_cam, mass_inside, saliency
 from glassnet.layers import Conv2D, Dense, GlobalAveragePooling2D, Input, MaxPooling2D
 from glassnet.models import Sequential
 from glassnet.optimizers import Adam
@@ -69,3 +78,63 @@ def test_grad_cam_maximum_falls_inside_the_deciding_patch():
     sal = saliency(net, x_test[with_patch], target=y_test[with_patch])
     chance = PATCH * PATCH / SIDE ** 2  # 4% of the pixels are in the patch
     assert _peak_inside(sal, corners[with_patch]).mean() >= 5 * chance  # pixel gradients: noisier, far above chance
+
+
+def test_mass_inside_is_the_share_of_positive_mass_in_the_box():
+    maps = np.random.default_rng(0).normal(size=(5, 12, 10))
+    positive = np.clip(maps, 0, None)
+    expected = positive[:, 3:9, 2:7].sum((1, 2)) / positive.sum((1, 2))
+    np.testing.assert_allclose(mass_inside(maps, (3, 2, 9, 7)), expected)
+    assert area_share((12, 10), (3, 2, 9, 7)) == 30 / 120
+    assert np.isnan(mass_inside(-np.ones((1, 4, 4)), (0, 0, 2, 2))[0])  # nothing positive: no answer
+    with pytest.raises(InvalidArgumentError, match=r"does not lie inside maps of 12x10"):
+        mass_inside(maps, (3, 2, 13, 7))
+    with pytest.raises(ShapeError, match=r"\(N, H, W\)"):
+        mass_inside(maps[0], (0, 0, 1, 1))
+
+
+LFW_SIDE, FACE_SIDE = 250, 160
+LFW_FACE_BOX = (68, 68, 182, 182)  # the Viola-Jones box in LFW's 250x250 photos: (top, left, bottom, right)
+
+
+def _lfw_photos(data_dir, min_images: int = 70) -> tuple[np.ndarray, np.ndarray]:
+    """The 7 people with >= 70 photos, whole photos (face and background) resized to 160x160."""
+    people = sorted(p for p in (data_dir / "lfw").iterdir() if len(list(p.glob("*.jpg"))) >= min_images)
+    images, labels = [], []
+    for label, person in enumerate(people):
+        for file in sorted(person.glob("*.jpg")):
+            with Image.open(file) as img:
+                images.append(np.asarray(img.convert("RGB").resize((FACE_SIDE, FACE_SIDE), Image.BILINEAR)))
+            labels.append(label)
+    return preprocess_input(np.stack(images).astype(np.float32), mode="tf"), np.array(labels)
+
+
+@pytest.mark.slow
+def test_grad_cam_of_frozen_imagenet_features_is_not_on_lfw_faces(data_dir):
+    """A measured finding, kept as a test: the head is accurate, yet its map is not on the face.
+
+    Frozen ImageNet features + a linear head: 80% on 7 people, but the Grad-CAM mass in the face box is
+    ~0.24 against the box's 0.20 area share, at the last block (5x5) or an earlier one (10x10); the maps
+    sit on the background and the suit. A head trained on photos whose background was swapped with other
+    photos' (so the background cannot tell who it is) stays at ~0.2: the frozen features themselves
+    respond everywhere. Fine-tuning the last two blocks with swapped backgrounds raised it to 0.35-0.39.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    x, y = _lfw_photos(data_dir)
+    train, test = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=0)
+    base = MobileNet(alpha=0.25, include_top=False, pooling="avg", input_shape=x.shape[1:],
+                     weights=str(data_dir / "weights" / "mobilenet_2_5_224_tf_no_top.h5"))
+    head = Dense(7, activation="softmax")
+    model = Sequential([Input(shape=x.shape[1:]), base, head])
+    features = base.predict(x, batch_size=128, verbose=0)
+    classifier = LogisticRegression(max_iter=3000).fit(features[train], y[train])
+    head.set_weights([classifier.coef_.T.astype(np.float32), classifier.intercept_.astype(np.float32)])
+    accuracy = float((model.predict(x[test], verbose=0).argmax(1) == y[test]).mean())
+    assert accuracy >= 0.70  # 7 people; always answering the most frequent one gives 41%
+    cams = grad_cam(model, x[test], target=y[test])
+    box = tuple(round(v * FACE_SIDE / LFW_SIDE) for v in LFW_FACE_BOX)
+    inside, null = float(np.nanmean(mass_inside(cams, box))), area_share(cams.shape[1:], box)
+    print(f"accuracy {accuracy:.1%}; Grad-CAM mass in the face box {inside:.2f} (area share {null:.2f})")
+    assert 0.15 < null < 0.25
+    assert inside < 0.5  # not mostly on the face: the issue's "mostly inside" does not hold for this model
