@@ -52,10 +52,21 @@ def test_char_lstm_validation_loss_is_well_below_the_unigram_baseline_and_it_gen
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["lstm", "bigru"])
-def test_sentiment_recurrent_classifier_is_close_to_the_bag_of_words_baseline(kind):
-    # Measured (README): on 2,400 training sentences the recurrent models score about 0.79-0.81 on the
-    # held-out 600, the bag-of-words logistic regression 0.805 — they do not reliably beat it.
+def test_sentiment_recurrent_classifier_is_close_to_the_tuned_bag_of_words_baseline(kind):
+    # Measured (README, seeds 0-4): LSTM 0.790 ± 0.012, Bidirectional GRU 0.806 ± 0.011 held-out accuracy;
+    # the logistic regression (C tuned on the same dev split) 0.804 ± 0.001. They tie; neither reliably
+    # beats word counts on 2,400 sentences, so the test asks for the mean of two seeds to be close.
     require_data("text", "sentiment")
-    result = sequences.sentiment(kind=kind)
-    assert result.baseline_accuracy == pytest.approx(0.805, abs=0.01)
-    assert result.accuracy > result.baseline_accuracy - 0.035
+    results = [sequences.sentiment(kind=kind, seed=seed) for seed in range(2)]
+    accuracy = np.mean([r.accuracy for r in results])
+    baseline = np.mean([r.baseline_accuracy for r in results])
+    assert baseline == pytest.approx(0.805, abs=0.01)
+    assert accuracy > baseline - 0.03
+    assert all(1 <= r.epochs < 20 for r in results)  # early stopping on the dev split chose the epochs
+
+
+def test_bag_of_words_baseline_picks_c_on_the_dev_split():
+    train = ["good film", "bad film", "so good", "so bad", "good", "bad", "a good one", "a bad one"]
+    labels = [1, 0, 1, 0, 1, 0, 1, 0]
+    accuracy = sequences.bag_of_words_baseline(train[:6], labels[:6], ["good", "bad"], [1, 0], train[6:], labels[6:])
+    assert accuracy == 1.0

@@ -2,7 +2,8 @@
 
 * many-to-one — :func:`sentiment`: an Embedding + LSTM (or Bidirectional GRU)
   classifier of the Sentiment Labelled Sentences against a bag-of-words
-  logistic regression (scikit-learn) on the same held-out split;
+  logistic regression (scikit-learn), both tuned on a dev split carved from the
+  training sentences and scored on the same held-out 600 (they tie: see README);
 * many-to-many — :func:`char_language_model`: a character-level LSTM on Tiny
   Shakespeare whose validation loss is compared with the unigram baseline (the
   entropy of the character frequencies), and :func:`generate` to sample text;
@@ -48,8 +49,13 @@ class Result:
 
 
 # ---------------------------------------------------------------------------------------------- many-to-one
-def bag_of_words_baseline(x_train, y_train, x_test, y_test) -> float:
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def bag_of_words_baseline(x_train, y_train, x_test, y_test, x_dev=None, y_dev=None) -> float:
     """Test accuracy of a bag-of-words logistic regression (scikit-learn's CountVectorizer + LogisticRegression).
+    Given a dev split (carved from the training sentences, never the test ones), its regularization ``C``
+    is the best of :data:`C_GRID` on it, and the chosen model is refitted on train + dev.
 
     >>> bag_of_words_baseline(['good', 'bad', 'so good', 'so bad'], [1, 0, 1, 0], ['good'], [1])  # doctest: +SKIP
     1.0
@@ -58,9 +64,14 @@ def bag_of_words_baseline(x_train, y_train, x_test, y_test) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    pipeline = make_pipeline(CountVectorizer(), LogisticRegression(max_iter=1000))
-    pipeline.fit(list(x_train), np.asarray(y_train))
-    return float(pipeline.score(list(x_test), np.asarray(y_test)))
+    def fitted(c: float, x, y):
+        return make_pipeline(CountVectorizer(), LogisticRegression(C=c, max_iter=2000)).fit(list(x), np.asarray(y))
+
+    c = 1.0
+    if x_dev is not None:
+        c = max(C_GRID, key=lambda value: fitted(value, x_train, y_train).score(list(x_dev), np.asarray(y_dev)))
+        x_train, y_train = np.concatenate([x_train, x_dev]), np.concatenate([y_train, y_dev])
+    return float(fitted(c, x_train, y_train).score(list(x_test), np.asarray(y_test)))
 
 
 def sentiment_model(vocabulary_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 32,
@@ -76,27 +87,53 @@ def sentiment_model(vocabulary_size: int, kind: str = "lstm", embedding_dim: int
                                 layers.Dropout(dropout), layers.Dense(1, activation="sigmoid")])
 
 
-def sentiment(kind: str = "lstm", epochs: int = 3, batch_size: int = 32, max_tokens: int = 4000,
-              sequence_length: int = 25, learning_rate: float = 3e-3, seed: int = 0, verbose: int = 0) -> Result:
+def _train_sentiment(vocabulary_size: int, kind: str, x, y, epochs: int, learning_rate: float, batch_size: int,
+                     validation_data=None, patience: int = 3):
+    model = sentiment_model(vocabulary_size, kind)
+    model.compile(optimizer=glassnet.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    callbacks = [] if validation_data is None else [glassnet.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, restore_best_weights=True)]
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
+                        callbacks=callbacks, verbose=0)
+    return model, history, (callbacks[0].best_epoch + 1 if callbacks else epochs)
+
+
+def sentiment(kind: str = "lstm", epochs: int = 20, batch_size: int = 32, max_tokens: int | None = None,
+              sequence_length: int = 40, learning_rate: float = 3e-3, dev_split: float = 0.1, seed: int = 0,
+              verbose: int = 0) -> Result:
     """Train the many-to-one classifier on the sentiment sentences; score it and the bag-of-words baseline
-    on the same held-out 20% (``scores``: 'accuracy', 'baseline_accuracy').
+    on the same held-out 600 (``scores``: 'accuracy', 'baseline_accuracy', 'epochs').
+
+    Both are tuned on a dev split carved from the 2,400 training sentences (``dev_split``; the
+    test sentences are never looked at): the network's number of epochs by early stopping on the
+    dev loss, the logistic regression's ``C``; then each is refitted on all training sentences.
+    ``sequence_length`` 40 keeps every word of 99% of the sentences (median 10 words, longest 71).
+    Measured over seeds 0-4 (held-out accuracy): LSTM 0.790 ± 0.012, Bidirectional GRU 0.806 ± 0.011,
+    the regression 0.804 ± 0.001 — on 2,400 sentences word order does not reliably beat word counts.
 
     >>> result = sentiment(kind='bigru')  # doctest: +SKIP
     >>> result.accuracy, result.baseline_accuracy  # doctest: +SKIP
-    (0.798..., 0.805)
     """
+    from glassnet.datasets.split import split_indices
+
     glassnet.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = sentiment_sentences.load_data()
+    train, dev, _ = split_indices(len(x_train), y_train, fractions=(1 - dev_split, dev_split, 0.0), seed=seed)
     vectorize = layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=sequence_length)
     vectorize.adapt(x_train)
-    model = sentiment_model(vectorize.vocabulary_size(), kind)
-    model.compile(optimizer=glassnet.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"])
-    train = TextDataset(x_train, y_train, batch_size=batch_size, seed=seed, label_mode="binary")
-    history = model.fit(train.map(lambda x, y: (vectorize(x), y)), epochs=epochs, verbose=verbose)
+    ids, labels = vectorize(x_train).numpy(), y_train.astype("float32")[:, None]
+    size = vectorize.vocabulary_size()
+    _, _, best = _train_sentiment(size, kind, ids[train], labels[train], epochs, learning_rate, batch_size,
+                                 validation_data=(ids[dev], labels[dev]))
+    glassnet.utils.set_random_seed(seed + 1)
+    model, history, _ = _train_sentiment(size, kind, ids, labels, best, learning_rate, batch_size)
     _, accuracy = model.evaluate(vectorize(x_test), y_test.astype("float32")[:, None], verbose=0)
-    baseline = bag_of_words_baseline(x_train, y_train, x_test, y_test)
-    return Result(model, history, {"accuracy": float(accuracy), "baseline_accuracy": baseline},
+    baseline = bag_of_words_baseline(x_train[train], y_train[train], x_test, y_test, x_train[dev], y_train[dev])
+    if verbose:
+        print(f"{kind}: {best} epochs (early stopping on the dev split), test accuracy {accuracy:.3f}; "
+              f"bag-of-words logistic regression {baseline:.3f}")
+    return Result(model, history, {"accuracy": float(accuracy), "baseline_accuracy": baseline, "epochs": best},
                   {"vectorize": vectorize})
 
 
