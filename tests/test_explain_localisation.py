@@ -114,8 +114,8 @@ def test_grad_cam_of_frozen_imagenet_features_is_not_on_lfw_faces(data_dir):
     """A measured finding, kept as a test: the head is accurate, yet its map is not on the face.
 
     Frozen ImageNet features + a linear head: 80% on 7 people, but the Grad-CAM mass in the face box is
-    ~0.24 against the box's 0.20 area share, at the last block (5x5) or an earlier one (10x10); the maps
-    sit on the background and the suit. A head trained on photos whose background was swapped with other
+    0.25 against the box's 0.20 area share at the last block (5x5), 0.28 at ``layer='blocks.10'`` (10x10);
+    the maps sit on the background and the suit. A head trained on photos whose background was swapped with other
     photos' (so the background cannot tell who it is) stays at ~0.2: the frozen features themselves
     respond everywhere. Fine-tuning the last two blocks with swapped backgrounds raised it to 0.35-0.39.
     """
