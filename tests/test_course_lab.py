@@ -31,6 +31,8 @@ def test_glassnet_lab_serves_the_learners_copy_of_the_course(tmp_path):
     assert len(cells) == len(learner_copy(FIRST).cells)
     assert not [c for c in cells if SOLUTION_TAG in c["metadata"].get("tags", [])], "the learner's copy has solutions"
     assert (tmp_path / "course" / f"{FIRST.stem}.ipynb").exists()
+    with pytest.raises(OSError):  # stopping `glassnet lab` stopped JupyterLab (no orphaned server left behind)
+        urllib.request.urlopen(f"{url}/api/status", timeout=5)
 
 
 @pytest.mark.slow

@@ -31,4 +31,7 @@ def lab_command(
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
         command.append("--allow-root")
     console.print("Starting JupyterLab (Ctrl-C to stop): open the address it prints.")
+    if os.name == "posix":  # become JupyterLab: a signal that stops `glassnet lab` then stops the server too
+        sys.stdout.flush()
+        os.execv(command[0], command)
     raise typer.Exit(subprocess.call(command))
