@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -107,21 +108,20 @@ def payload(model: str) -> tuple[bytes, str]:
 async def load(url: str, body: bytes, kind: str, requests: int, concurrency: int) -> dict:
     import httpx
 
-    latencies, errors, left = [], 0, [requests]
+    latencies, errors, left = [], Counter(), [requests]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def client(http):
-        nonlocal errors
         while left[0] > 0:
             left[0] -= 1
             start = time.perf_counter()
             try:
                 answer = await http.post("/predict?top_k=1", files={"file": ("x", body, kind)})
-                ok = answer.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+                if answer.status_code != 200:
+                    errors[f"HTTP {answer.status_code}"] += 1
+            except httpx.HTTPError as err:
+                errors[type(err).__name__] += 1
             latencies.append(time.perf_counter() - start)
-            errors += not ok
 
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
         start = time.perf_counter()
@@ -130,7 +130,8 @@ async def load(url: str, body: bytes, kind: str, requests: int, concurrency: int
         queue = (await http.get("/health")).json()["queue"]
     ms = np.array(latencies) * 1000
     return {"throughput": requests / elapsed, "p50": float(np.percentile(ms, 50)),
-            "p99": float(np.percentile(ms, 99)), "errors": errors, "mean_batch": queue["mean_batch_size"]}
+            "p99": float(np.percentile(ms, 99)), "errors": sum(errors.values()), "error_kinds": dict(errors),
+            "mean_batch": queue["mean_batch_size"]}
 
 
 def memory(pid: int) -> dict:
@@ -182,8 +183,10 @@ def row(model: str, backend: str, batching: str, result: dict) -> str:
         return f"| {model} | {backend} | {batching} | error: {result['error']} | | | | | | |"
     first, second = result["rounds"]
     alone = result["alone"]
+    kinds = Counter(first["error_kinds"]) + Counter(second["error_kinds"])
+    errors = f"{sum(kinds.values())}" + (f" ({', '.join(f'{n}× {k}' for k, n in kinds.items())})" if kinds else "")
     return (f"| {model} | {backend} | {batching} | {second['throughput']:.0f} | {second['p50']:.0f} / "
-            f"{second['p99']:.0f} | {first['errors'] + second['errors']} | {second['peak']:.0f} | "
+            f"{second['p99']:.0f} | {errors} | {second['peak']:.0f} | "
             f"{first['rss']:.0f} → {second['rss']:.0f} | {second['mean_batch']:.1f} | "
             f"{alone['batch_1']:.0f} / {alone['batch_32']:.0f} |")
 
