@@ -137,16 +137,22 @@ def cifar_data(quick: bool):
 
 
 def cpu_epochs(widths: tuple, budget: float, started: float, samples: int, batch_size: int) -> int:
-    """How many epochs fit in what is left of ``budget`` seconds: 4 timed steps of a throwaway model."""
+    """How many epochs fit in what is left of ``budget`` seconds, from a throwaway model's step time: the
+    difference between a 10-step and a 2-step ``fit`` (a fit's own start-up cost made a plain timed probe
+    leave whole epochs of the budget unused)."""
     import numpy as np
 
     probe = cifar_model(widths)
     compile_cifar(probe, 100)
-    x = np.zeros((4 * batch_size, 32, 32, 3), np.uint8)
-    probe.fit(x[:batch_size], np.eye(10)[np.zeros(batch_size, int)], batch_size=batch_size, verbose=0)  # warm-up
-    tick = time.perf_counter()
-    probe.fit(x, np.eye(10)[np.zeros(len(x), int)], batch_size=batch_size, verbose=0)
-    epoch = (time.perf_counter() - tick) / 4 * math.ceil(samples / batch_size)
+    x = np.zeros((10 * batch_size, 32, 32, 3), np.uint8)
+    labels = np.eye(10)[np.zeros(len(x), int)]
+    probe.fit(x[:batch_size], labels[:batch_size], batch_size=batch_size, verbose=0)  # warm-up
+    seconds = {}
+    for steps in (2, 10):
+        tick = time.perf_counter()
+        probe.fit(x[:steps * batch_size], labels[:steps * batch_size], batch_size=batch_size, verbose=0)
+        seconds[steps] = time.perf_counter() - tick
+    epoch = (seconds[10] - seconds[2]) / 8 * math.ceil(samples / batch_size)
     left = budget - (time.perf_counter() - started) - 0.1 * budget  # 10 % kept for the test evaluation (3 passes)
     return max(1, int(left / epoch))
 
