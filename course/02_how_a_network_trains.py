@@ -44,7 +44,7 @@ from sklearn.datasets import make_moons
 
 import glassnet as keras
 from glassnet import layers
-from glassnet.course import check, check_true, pick, show
+from glassnet.course import check, pick, show
 from glassnet.diagnose import Monitor, bias_variance, lr_find
 
 keras.utils.set_random_seed(0)

@@ -28,7 +28,6 @@ import torch
 import glassnet
 from glassnet import layers
 from glassnet.datasets import airline_passengers, sentiment_sentences, shakespeare
-from glassnet.datasets.text import TextDataset
 from glassnet.utils.timeseries import timeseries_dataset_from_array, timeseries_windows
 
 
