@@ -37,6 +37,44 @@ class SeedGenerator:
             self.generator.manual_seed(int(seed))
 
 
+class SeedStream:
+    """What a layer's ``seed=`` argument becomes: one generator per device, all seeded with ``seed``, so
+    the layer's random draws (dropout masks, augmentations) repeat from run to run whatever else draws
+    numbers; ``seed=None`` gives None generators, i.e. torch's global one (``set_random_seed`` seeds it).
+
+    >>> stream = SeedStream(7)
+    >>> first = torch.rand(3, generator=stream.generator(torch.device('cpu')))
+    >>> bool((first == torch.rand(3, generator=SeedStream(7).generator(torch.device('cpu')))).all())
+    True
+    >>> SeedStream(None).generator(torch.device('cpu')) is None
+    True
+    """
+
+    def __init__(self, seed: int | None):
+        self.seed = None if seed is None else int(seed)
+        self._generators: dict[str, torch.Generator] = {}
+
+    def generator(self, device: torch.device) -> torch.Generator | None:
+        """This stream's generator on ``device`` (created on first use), or None without a seed."""
+        if self.seed is None:
+            return None
+        key = str(device)
+        if key not in self._generators:
+            self._generators[key] = torch.Generator(device=device).manual_seed(self.seed)
+        return self._generators[key]
+
+
+def keep_mask(shape: tuple, rate: float, like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A boolean dropout mask of ``shape`` on ``like``'s device: True (keep) with probability 1 - ``rate``.
+
+    (Uniform numbers and a comparison: on the CPU several times faster than torch's ``bernoulli_``.)
+
+    >>> keep_mask((2, 2), 0.0, torch.ones(1)).tolist()
+    [[True, True], [True, True]]
+    """
+    return torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype) >= rate
+
+
 def _generator(seed: Any) -> torch.Generator | None:
     if seed is None:
         return None
@@ -136,5 +174,5 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> torch.Tensor:
     return x.index_select(axis, order)
 
 
-__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout",
+__all__ = ["SeedGenerator", "SeedStream", "keep_mask", "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout",
            "shuffle"]

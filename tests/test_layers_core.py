@@ -1,4 +1,4 @@
-"""Core layers (Dense, Activation, Dropout, Flatten, Input) against torch."""
+"""Core layers (Dense, Activation, Flatten, Input) against torch."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from torch import nn
 
 from glassnet import Input
 from glassnet.errors import ShapeError
-from glassnet.layers import Activation, Dense, Dropout, Flatten
+from glassnet.layers import Activation, Dense, Flatten
 from layers_support import assert_same_values_and_grads, data_format, internal  # noqa: F401
 
 
@@ -74,17 +74,6 @@ def test_activation_softmax_uses_channels_axis(data_format):
     torch.testing.assert_close(y.sum(dim), torch.ones_like(y.sum(dim)))
 
 
-def test_dropout_scales_in_training_and_is_identity_in_eval():
-    layer = Dropout(0.5)
-    x = torch.ones(10_000)
-    y = layer.train()(x)
-    assert set(y.unique().tolist()) == {0.0, 2.0}
-    assert (y == 0).float().mean().item() == pytest.approx(0.5, abs=0.03)
-    torch.testing.assert_close(layer.eval()(x), x)
-    with pytest.raises(ValueError):
-        Dropout(1.0)
-
-
 def test_flatten_order_follows_user_layout(data_format):
     x_user = torch.randn(2, 3, 4, 5)
     y = Flatten()(internal(x_user))
@@ -95,12 +84,3 @@ def test_input_shape_is_user_layout(data_format):
     shape = (28, 28, 1) if data_format == "channels_last" else (1, 28, 28)
     assert Input(shape).shape == (None, *shape)
 
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_dropout_zeroes_about_rate_and_keeps_the_expected_value(dtype):
-    from glassnet.layers import Dropout
-    layer = Dropout(0.3).train()
-    out = layer(torch.ones(200_000, dtype=dtype)).float()
-    assert abs((out == 0).float().mean().item() - 0.3) < 0.01
-    assert abs(out.mean().item() - 1.0) < 0.02
-    assert torch.equal(layer.eval()(torch.ones(5, dtype=dtype)), torch.ones(5, dtype=dtype))

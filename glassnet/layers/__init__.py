@@ -6,7 +6,8 @@ Dense(name='dense...')
 """
 
 from glassnet.layers.base import Layer
-from glassnet.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer
+from glassnet.layers.core import Activation, Dense, Flatten, Input, InputLayer
+from glassnet.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from glassnet.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from glassnet.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
                                            Conv3DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
@@ -58,7 +59,8 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
 
 
 __all__ = ["serialize", "deserialize", 
-    "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
+    "Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "Flatten",
     # activation layers
     "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
     # convolution

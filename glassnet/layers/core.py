@@ -1,4 +1,4 @@
-"""Core layers: Input, Dense, Activation, Dropout, Flatten.
+"""Core layers: Input, Dense, Activation, Flatten (Dropout has its own module, glassnet.layers.dropout).
 
 >>> import torch
 >>> Dense(3, activation='relu')(torch.ones(2, 4)).shape
@@ -151,33 +151,6 @@ class Activation(Layer):
 
     def call(self, inputs):
         return self._activate(inputs)
-
-
-class Dropout(Layer):
-    """Zero a fraction ``rate`` of inputs during training (scaling the rest); identity otherwise.
-
-    >>> Dropout(0.5).eval()(torch.ones(4)).tolist()
-    [1.0, 1.0, 1.0, 1.0]
-    """
-
-    supports_masking = True  # keeps an input mask (glassnet.masking)
-
-    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}.")
-        self.rate = float(rate)
-
-    def call(self, inputs, training: bool | None = None):
-        active = self.training if training is None else training
-        if not active or not self.rate:
-            return inputs
-        if inputs.device.type == "cpu":
-            # torch's CPU dropout draws with bernoulli_, several times slower than uniform numbers and a
-            # comparison (2.3 ms of a 10 ms MNIST-convnet step, benchmarks/RESULTS.md); same distribution
-            keep = torch.rand_like(inputs) >= self.rate
-            return inputs * keep * (1.0 / (1.0 - self.rate))
-        return F.dropout(inputs, self.rate, training=True)
 
 
 class Flatten(Layer):

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from glassnet import layout
 from glassnet.errors import ShapeError
 from glassnet.layers.base import Layer
+from glassnet.random import SeedStream
 
 _FILL_MODES = {"reflect": "reflection", "nearest": "border", "constant": "zeros", "zeros": "zeros"}
 
@@ -60,13 +61,10 @@ class RandomLayer(Layer):
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else int(seed)
-        self._generators: dict[str, torch.Generator] = {}
+        self._seeds = SeedStream(self.seed)
 
     def generator(self, device: torch.device) -> torch.Generator:
-        key = str(device)
-        if key not in self._generators:
-            self._generators[key] = torch.Generator(device=device).manual_seed(self.seed)
-        return self._generators[key]
+        return self._seeds.generator(device)
 
     def uniform(self, n: int, lo: float, hi: float, device: torch.device) -> torch.Tensor:
         """``n`` draws from U(lo, hi) on ``device``."""

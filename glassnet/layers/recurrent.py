@@ -235,7 +235,8 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
         states = self._start_states(inputs, initial_state, self.get_initial_state)
         active = self.training if training is None else training
         if active and self.dropout:
-            inputs = inputs * dropout_mask(inputs[:, 0], self.dropout).unsqueeze(1)
+            dropped = dropout_mask(inputs[:, 0], self.dropout, self._seeds.generator(inputs.device))
+            inputs = inputs * dropped.unsqueeze(1)
         reason = self._blocker()
         if reason is None and torch.compiler.is_compiling() and torch.is_grad_enabled():
             reason = "torch.compile"  # inductor's lowering of the fused CPU kernel fails with gradients (torch 2.13)
@@ -258,7 +259,7 @@ class Recurrent(_SequenceOptions, RecurrentWeights):
             sequence, states = self._run_fused(inputs, states, mask)
             return self._finish(sequence, states[0], states)
         self.last_path = f"step loop: {reason}"
-        recurrent_mask = (dropout_mask(states[0], self.recurrent_dropout)
+        recurrent_mask = (dropout_mask(states[0], self.recurrent_dropout, self._seeds.generator(inputs.device))
                           if active and self.recurrent_dropout else None)
         projected = self.input_projection(inputs)
         sequence, last, states = run_steps(lambda x, s: self.step(x, s, recurrent_mask), projected, states, mask,
@@ -334,7 +335,7 @@ class SimpleRNN(Recurrent):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self._setup(units, activation, "sigmoid", use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed=seed)
         self._setup_layer(return_sequences, return_state, go_backwards, stateful, unroll, use_cudnn,
                           zero_output_for_mask)
 
@@ -382,7 +383,7 @@ class LSTM(Recurrent):
         self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
                     recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                    unit_forget_bias=unit_forget_bias)
+                    unit_forget_bias=unit_forget_bias, seed=seed)
         self._setup_layer(return_sequences, return_state, go_backwards, stateful, unroll, use_cudnn,
                           zero_output_for_mask)
 
@@ -412,7 +413,8 @@ class GRU(Recurrent):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, reset_after=reset_after)
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, reset_after=reset_after,
+                    seed=seed)
         self._setup_layer(return_sequences, return_state, go_backwards, stateful, unroll, use_cudnn,
                           zero_output_for_mask)
 

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from glassnet import activations, constraints, initializers, regularizers
 from glassnet.errors import ShapeError
 from glassnet.layers.base import Layer
+from glassnet.random import SeedStream, keep_mask
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -47,14 +48,15 @@ def swap_gru_gates(value: torch.Tensor, axis: int) -> torch.Tensor:
     return torch.cat([second, first, third], dim=axis)
 
 
-def dropout_mask(like: torch.Tensor, rate: float) -> torch.Tensor:
+def dropout_mask(like: torch.Tensor, rate: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """A (batch, features) keep-mask scaled by 1/(1-rate), drawn once and reused at every step
-    (Keras' RNN dropout: the same units are dropped for the whole sequence).
+    (Keras' RNN dropout: the same units are dropped for the whole sequence); ``generator``: the
+    layer's seeded one (``seed=``), or None for torch's global generator.
 
     >>> dropout_mask(torch.ones(2, 3), 0.0).tolist()
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     """
-    return (torch.rand_like(like) >= rate).to(like.dtype) / (1.0 - rate)
+    return keep_mask(like.shape, rate, like, generator).to(like.dtype) / (1.0 - rate)
 
 
 class RecurrentWeights(Layer):
@@ -76,7 +78,7 @@ class RecurrentWeights(Layer):
                kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
                kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
                dropout: float = 0.0, recurrent_dropout: float = 0.0, unit_forget_bias: bool = False,
-               reset_after: bool = False) -> None:
+               reset_after: bool = False, seed: int | None = None) -> None:
         name = type(self).__name__
         if int(units) <= 0:
             raise ValueError(f"{name}(units={units}): units must be a positive integer.")
@@ -97,6 +99,7 @@ class RecurrentWeights(Layer):
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self._seeds = SeedStream(seed)  # the dropout masks' generator
         self.unit_forget_bias = bool(unit_forget_bias)
         self.reset_after = bool(reset_after)
 
@@ -265,8 +268,9 @@ class _Cell(RecurrentWeights):
         states = [states] if torch.is_tensor(states) else list(states)
         active = self.training if training is None else training
         if active and self.dropout:
-            inputs = inputs * dropout_mask(inputs, self.dropout)
-        mask = dropout_mask(states[0], self.recurrent_dropout) if active and self.recurrent_dropout else None
+            inputs = inputs * dropout_mask(inputs, self.dropout, self._seeds.generator(inputs.device))
+        mask = (dropout_mask(states[0], self.recurrent_dropout, self._seeds.generator(inputs.device))
+                if active and self.recurrent_dropout else None)
         return self.step(self.input_projection(inputs), states, mask)
 
 
@@ -290,7 +294,7 @@ class SimpleRNNCell(_Cell):
         super().__init__(**kwargs)
         self._setup(units, activation, "sigmoid", use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed=seed)
 
 
 class LSTMCell(_Cell):
@@ -315,7 +319,7 @@ class LSTMCell(_Cell):
         self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
                     recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                    unit_forget_bias=unit_forget_bias)
+                    unit_forget_bias=unit_forget_bias, seed=seed)
 
 
 class GRUCell(_Cell):
@@ -341,7 +345,8 @@ class GRUCell(_Cell):
         super().__init__(**kwargs)
         self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, reset_after=reset_after)
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, reset_after=reset_after,
+                    seed=seed)
 
 
 __all__ = ["RecurrentWeights", "SimpleRNNCell", "LSTMCell", "GRUCell", "swap_gru_gates", "dropout_mask", "GATES"]
