@@ -16,6 +16,8 @@ Adam 1e-3, float32, 2 threads, seed 0. Each configuration runs in its own proces
 with ``--worker``; the Keras one under ``--peer-python``, default ``.venv-bench/bin/python``);
 one warm-up epoch is excluded, the timed epochs of all repeats give mean ± std. The CPU time
 other processes used meanwhile is reported (timings beside other work are not comparable).
+``--competitors N`` runs every configuration beside N busy pure-Python processes (a shared course
+server) and writes the ``rnn_speed_loaded`` section instead.
 Writes its section of ``benchmarks/RESULTS.md`` (not with ``--quick``: 1/8 of the data, 1 epoch).
 """
 
@@ -172,14 +174,20 @@ def worker(config: str, model: str, data: str, epochs: int) -> None:
 
 
 # ---------------------------------------------------------------------------- orchestration
-def run_config(python: str, config: str, model: str, data: Path, epochs: int) -> dict:
-    from fit_speed import busy_jiffies
+def run_config(python: str, config: str, model: str, data: Path, epochs: int, competitors: int = 0) -> dict:
+    from fit_speed import busy_jiffies, start_competitors
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
                GLASSNET_THREADS=str(THREADS))  # glassnet pinned to the same thread count as the others
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = start_competitors(competitors)
     before, started = busy_jiffies(), time.perf_counter()
-    proc = subprocess.run([python, __file__, "--worker", config, model, str(data), str(epochs)], env=env,
-                          capture_output=True, text=True)
+    try:
+        proc = subprocess.run([python, __file__, "--worker", config, model, str(data), str(epochs)], env=env,
+                              capture_output=True, text=True)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     ours = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
@@ -188,7 +196,8 @@ def run_config(python: str, config: str, model: str, data: Path, epochs: int) ->
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         return {"config": config, "model": model, "error": " / ".join(tail)[-300:]}
     result = json.loads(lines[-1][len("RESULT "):])
-    result["other_load"] = max(0.0, (busy_jiffies() - before) / os.sysconf("SC_CLK_TCK") - ours) / wall
+    others = max(0.0, (busy_jiffies() - before) / os.sysconf("SC_CLK_TCK") - ours) / wall
+    result["other_load"] = max(0.0, others - competitors)  # the load added on purpose is stated separately
     return result
 
 
@@ -201,13 +210,18 @@ def summarise(results: list[dict]) -> dict:
             "other_load": max(r["other_load"] for r in ok)}
 
 
-def report(summary: dict, configs: list[str], skipped: dict, epochs: int, repeats: int) -> str:
+def report(summary: dict, configs: list[str], skipped: dict, epochs: int, repeats: int, competitors: int = 0) -> str:
     from fit_speed import _cpu_name
     from results import markers
-    start, end = markers("rnn_speed")
-    lines = [start, "## Recurrent training speed (`benchmarks/rnn_speed.py`)", "",
+    start, end = markers(section_name(competitors))
+    beside = f", beside {competitors} busy process(es) (a shared machine)" if competitors else ""
+    added = (f" Load added on purpose: {competitors} busy pure-Python process(es) beside every configuration; "
+             "'other load' counts only load beyond them." if competitors else "")
+    command = " ".join(["benchmarks/rnn_speed.py", *sys.argv[1:]])
+    lines = [start, f"## Recurrent training speed (`benchmarks/rnn_speed.py`){beside}", "",
+             f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M')}).  ",
              f"CPU: {_cpu_name()}, {THREADS} threads; {repeats} repeat(s) × {epochs} timed epoch(s) after a "
-             "warm-up epoch; float32, Adam 1e-3, seed 0.", ""]
+             f"warm-up epoch; float32, Adam 1e-3, seed 0.{added}", ""]
     for model in [m for m in MODELS if any(key[1] == m for key in summary)]:
         torch_time = summary.get(("torch", model), {}).get("mean")
         lines += [f"**{model}** ({MODELS[model]})", "", "| configuration | s / epoch | vs torch loop | "
@@ -227,6 +241,11 @@ def report(summary: dict, configs: list[str], skipped: dict, epochs: int, repeat
     return "\n".join(lines + [end])
 
 
+def section_name(competitors: int) -> str:
+    """The RESULTS.md section: 'rnn_speed' idle, 'rnn_speed_loaded' beside busy processes."""
+    return "rnn_speed_loaded" if competitors else "rnn_speed"
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
@@ -240,6 +259,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="interleaved runs of every configuration")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--only", default=None, help="comma-separated configurations (default: all)")
+    parser.add_argument("--competitors", type=int, default=0, help="busy processes beside every configuration")
     default_peer = ROOT / ".venv-bench" / "bin" / "python"
     parser.add_argument("--peer-python", default=str(default_peer) if default_peer.exists() else None)
     args = parser.parse_args()
@@ -253,14 +273,15 @@ def main() -> None:
             for model in args.models.split(","):
                 for config in (c for c in configs if c not in skipped):
                     python = args.peer_python if config == "keras-tf" else sys.executable
-                    result = run_config(python, config, model, data, epochs)
+                    result = run_config(python, config, model, data, epochs, args.competitors)
                     results.setdefault((config, model), []).append(result)
                     shown = result.get("error") or [round(t, 2) for t in result["times"]]
                     print(f"[{repeat + 1}/{args.repeats}] {model} {config}: {shown}", flush=True)
-    text = report({k: summarise(v) for k, v in results.items()}, configs, skipped, epochs, args.repeats)
+    text = report({k: summarise(v) for k, v in results.items()}, configs, skipped, epochs, args.repeats,
+                  args.competitors)
     print(text)
     if not args.quick:
-        write_section("rnn_speed", text)
+        write_section(section_name(args.competitors), text)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 For each model (MobileNet alpha 0.25 at 224×224 with the shared weights and a 10-class head; the Keras MNIST
 convnet), backend (torch, onnxruntime) and micro-batching on/off, a server process is started on 127.0.0.1
 and sent ``--requests`` image uploads (a JPEG photo / a PNG digit, decoded and preprocessed by the server)
-by ``--concurrency`` concurrent httpx clients, twice (the second round shows whether memory grows). Reports
+by ``--concurrency`` concurrent connections, ``--rounds`` times (2 by default: later rounds show whether memory
+grows). Reports
 throughput, p50/p99 latency, errors, the server's peak RSS (VmHWM) and RSS after each round, the mean batch
 the micro-batcher formed, and the model alone (samples/s at batch 1 and 32, measured in the server process
 before it serves): when the server is far below the model alone, HTTP handling sets the limit.
@@ -168,7 +169,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_config(model: str, backend: str, batching: str, requests: int, concurrency: int) -> dict:
+def run_config(model: str, backend: str, batching: str, requests: int, concurrency: int, rounds: int) -> dict:
     import httpx
 
     port, calibration = free_port(), Path(tempfile.mktemp(suffix=".json"))
@@ -189,37 +190,41 @@ def run_config(model: str, backend: str, batching: str, requests: int, concurren
                 return {"error": f"server did not start (exit {server.poll()})"}
             time.sleep(0.5)
         body, kind = payload(model)
-        rounds = []
-        for _ in range(2):
-            rounds.append({**asyncio.run(load(url, body, kind, requests, concurrency)), **memory(server.pid)})
+        results = []
+        for _ in range(rounds):
+            results.append({**asyncio.run(load(url, body, kind, requests, concurrency)), **memory(server.pid)})
         alone = json.loads(calibration.read_text())
     finally:
         server.terminate()
         server.wait(timeout=30)
         calibration.unlink(missing_ok=True)
-    return {"rounds": rounds, "alone": alone}
+    return {"rounds": results, "alone": alone}
 
 
 def row(model: str, backend: str, batching: str, result: dict) -> str:
     if "error" in result:
         return f"| {model} | {backend} | {batching} | error: {result['error']} | | | | | | |"
-    first, second = result["rounds"]
-    alone = result["alone"]
-    kinds = Counter(first["error_kinds"]) + Counter(second["error_kinds"])
+    rounds, alone = result["rounds"], result["alone"]
+    second = rounds[-1]
+    rss = " → ".join(f"{r['rss']:.0f}" for r in rounds)
+    kinds = sum((Counter(r["error_kinds"]) for r in rounds), Counter())
     errors = f"{sum(kinds.values())}" + (f" ({', '.join(f'{n}× {k}' for k, n in kinds.items())})" if kinds else "")
     return (f"| {model} | {backend} | {batching} | {second['throughput']:.0f} | {second['p50']:.0f} / "
             f"{second['p99']:.0f} | {errors} | {second['peak']:.0f} | "
-            f"{first['rss']:.0f} → {second['rss']:.0f} | {second['mean_batch']:.1f} | "
+            f"{rss} | {second['mean_batch']:.1f} | "
             f"{alone['batch_1']:.0f} / {alone['batch_32']:.0f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=10_000, help="requests per round (2 rounds per config)")
+    parser.add_argument("--requests", type=int, default=10_000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per configuration, one server throughout")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument("--batchings", nargs="+", default=["on", "off"], choices=("on", "off"))
     parser.add_argument("--quick", action="store_true", help="200 requests per round; RESULTS.md untouched")
+    parser.add_argument("--section", default="serve_load", help="the RESULTS.md section to write")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server process
     parser.add_argument("--model", default="mnist", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="torch", help=argparse.SUPPRESS)
@@ -230,28 +235,29 @@ def main() -> None:
     if args.serve:
         return serve(args)
     requests = 200 if args.quick else args.requests
-    table = ["| model | backend | batching | req/s | p50 / p99 (ms) | errors | peak RSS (MB) | RSS after round 1 → 2 "
+    table = ["| model | backend | batching | req/s | p50 / p99 (ms) | errors | peak RSS (MB) | RSS after each round "
              "(MB) | mean batch | model alone, samples/s at batch 1 / 32 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for model in args.models:
         for backend in args.backends:
-            for batching in ("on", "off"):
-                result = run_config(model, backend, batching, requests, args.concurrency)
+            for batching in args.batchings:
+                result = run_config(model, backend, batching, requests, args.concurrency, args.rounds)
                 table.append(row(model, backend, batching, result))
                 print(table[-1], flush=True)
-    start, end = markers("serve_load")
+    start, end = markers(args.section)
     command = "GLASSNET_DATA=/work/shared/data .venv/bin/python benchmarks/serve_load.py " + " ".join(sys.argv[1:])
     text = "\n".join([start, "## Serving under load: glassnet serve on loopback, CPU", "",
                       f"Command: `{command.strip()}` ({time.strftime('%Y-%m-%d %H:%M')}).  ",
-                      f"{requests:,} image uploads per round at concurrency {args.concurrency}, 2 rounds per row "
-                      f"(the table shows round 2; errors count both); server: {THREADS} inference thread(s), "
+                      f"{requests:,} image uploads per round at concurrency {args.concurrency}, {args.rounds} rounds "
+                      "per row and server (the table shows the last round; errors count all); server: "
+                      f"{THREADS} inference thread(s), "
                       "batches of up to 32 gathered for 5 ms, queue 1024. Targets: 0 errors, RSS not growing "
                       "between rounds, batching ≥ 2× unbatched for MobileNet. When req/s is far below the model "
                       "alone, HTTP handling (parsing, decoding, preprocessing), not the model, sets the limit.", "",
                       *table, "", end])
     print(text)
     if not args.quick:
-        write_section("serve_load", text)
+        write_section(args.section, text)
 
 
 if __name__ == "__main__":
