@@ -11,8 +11,10 @@ labelled with the person, and the photo *outside* the face box (the mean feature
 whose centre lies outside it) is one more class, "background". The returned model keeps only the people:
 its logit for person c is log p(c) / p(background) of that head, so its softmax is the distribution over
 people and Grad-CAM of its class score shows the evidence for "this person's face rather than background".
-On held-out photos that map puts ~0.68 of its mass in the face box (3.2x the null) and follows the face
-when the photo is shifted (see tests/test_explain_localisation.py and the README's explain section).
+On 162 held-out photos that map puts 0.63 of its mass in the face box (3x the null; accuracy 77%) and
+follows the face when the photo is cut off-centre (tests/test_explain_localisation.py, the README's explain
+section). Read it as "where the face is": the map for a wrong person is nearly the same (0.67 in the box,
+correlation 0.96), since the background logit dominates the contrast; what tells the people apart is not it.
 
 >>> x, y, names = lfw_photos(min_faces_per_person=70)  # doctest: +SKIP
 >>> model = face_head(face_base(), x[:900], y[:900])  # doctest: +SKIP
@@ -143,4 +145,39 @@ def face_head(base: torch.nn.Module, photos: np.ndarray, labels: Any, box: Seque
     return model
 
 
-__all__ = ["FACE_BOX", "PHOTO_SIDE", "lfw_photos", "face_base", "face_head", "outside_cells"]
+def plot_face_maps(photos: np.ndarray, rows: dict[str, np.ndarray], box: Sequence[int] = FACE_BOX,
+                   path: str | os.PathLike = "face_maps.png") -> str:
+    """Save the photos in a top row and each named row of maps (N, H, W) laid over them below, with the
+    face box drawn and each map's mass inside it in the title; returns the path.
+
+    >>> import tempfile
+    >>> maps = np.random.default_rng(0).random((2, 8, 8))
+    >>> plot_face_maps(np.zeros((2, 8, 8, 3)), {'random': maps}, (2, 2, 6, 6),
+    ...                os.path.join(tempfile.mkdtemp(), 'faces.png')).endswith('faces.png')
+    True
+    """
+    from glassnet.explain.figures import new_figure, save_figure
+    from glassnet.explain.localisation import mass_inside
+    from glassnet.explain.overlay import display_images
+    from matplotlib.patches import Rectangle
+    shown = display_images(photos)
+    fig, axes = new_figure(1 + len(rows), len(shown), (1.8 * len(shown), 1.9 * (1 + len(rows))))
+    top, left, bottom, right = box
+    for col, image in enumerate(shown):
+        axes[0, col].imshow(image)
+        for row, (name, maps) in enumerate(rows.items(), start=1):
+            ax = axes[row, col]
+            ax.imshow(image)
+            ax.imshow(maps[col] / max(float(maps[col].max()), 1e-12), cmap="jet", alpha=0.5, vmin=0, vmax=1)
+            ax.set_title(f"{mass_inside(maps[col:col + 1], box)[0]:.2f} in box", fontsize=8)
+            if col == 0:
+                ax.set_ylabel(name, fontsize=8)
+        for ax in axes[:, col]:
+            ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, edgecolor="white", lw=1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+    save_figure(fig, path)
+    return str(path)
+
+
+__all__ = ["FACE_BOX", "PHOTO_SIDE", "lfw_photos", "face_base", "face_head", "outside_cells", "plot_face_maps"]
