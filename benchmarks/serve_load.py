@@ -83,8 +83,8 @@ def serve(args) -> None:
     net, pre = build(args.model)
     folder = Path(tempfile.mkdtemp())
     app = create_app(net, pre, backend=args.backend, onnx_path=folder / "model.onnx",
-                     config=ServeConfig(batching=args.batching == "on", max_batch_size=32, max_wait_ms=5,
-                                        max_queue=1024))
+                     config=ServeConfig(batching=args.batching == "on", pad_batches=args.pad == "on",
+                                        max_batch_size=32, max_wait_ms=5, max_queue=1024))
     Path(args.calibration).write_text(json.dumps(model_alone(app.state.backend, pre.input_shape)))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="error")
 
@@ -169,12 +169,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_config(model: str, backend: str, batching: str, requests: int, concurrency: int, rounds: int) -> dict:
+def run_config(model: str, backend: str, batching: str, requests: int, concurrency: int, rounds: int,
+               pad: str = "on") -> dict:
     import httpx
 
     port, calibration = free_port(), Path(tempfile.mktemp(suffix=".json"))
     command = [sys.executable, __file__, "--serve", "--model", model, "--backend", backend, "--batching", batching,
-               "--port", str(port), "--calibration", str(calibration)]
+               "--port", str(port), "--calibration", str(calibration), "--pad", pad]
     env = {**os.environ, "OMP_NUM_THREADS": str(THREADS)}
     server = subprocess.Popen(command, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -225,6 +226,8 @@ def main() -> None:
     parser.add_argument("--batchings", nargs="+", default=["on", "off"], choices=("on", "off"))
     parser.add_argument("--quick", action="store_true", help="200 requests per round; RESULTS.md untouched")
     parser.add_argument("--section", default="serve_load", help="the RESULTS.md section to write")
+    parser.add_argument("--pad", default="on", choices=("on", "off"),
+                        help="pad batches to powers of two (glassnet serve's default) or not")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server process
     parser.add_argument("--model", default="mnist", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="torch", help=argparse.SUPPRESS)
@@ -241,7 +244,7 @@ def main() -> None:
     for model in args.models:
         for backend in args.backends:
             for batching in args.batchings:
-                result = run_config(model, backend, batching, requests, args.concurrency, args.rounds)
+                result = run_config(model, backend, batching, requests, args.concurrency, args.rounds, args.pad)
                 table.append(row(model, backend, batching, result))
                 print(table[-1], flush=True)
     start, end = markers(args.section)
@@ -250,10 +253,13 @@ def main() -> None:
                       f"Command: `{command.strip()}` ({time.strftime('%Y-%m-%d %H:%M')}).  ",
                       f"{requests:,} image uploads per round at concurrency {args.concurrency}, {args.rounds} rounds "
                       "per row and server (the table shows the last round; errors count all); server: "
-                      f"{THREADS} inference thread(s), "
+                      f"{THREADS} inference thread(s), batches {'padded' if args.pad == 'on' else 'NOT padded'} to "
+                      "powers of two, "
                       "batches of up to 32 gathered for 5 ms, queue 1024. Targets: 0 errors, RSS not growing "
                       "between rounds, batching ≥ 2× unbatched for MobileNet. When req/s is far below the model "
-                      "alone, HTTP handling (parsing, decoding, preprocessing), not the model, sets the limit.", "",
+                      "alone, HTTP handling (parsing, decoding, preprocessing), not the model, sets the limit. "
+                      f"Load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+                      "(about 2 is this benchmark alone).", "",
                       *table, "", end])
     print(text)
     if not args.quick:

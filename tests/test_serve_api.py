@@ -3,6 +3,7 @@ input gets a clear 4xx and the server keeps answering, the queue is bounded, req
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import struct
@@ -271,3 +272,26 @@ def test_concurrent_requests_share_forward_passes_only_when_batching(batching):
         np.testing.assert_allclose(got, row, atol=1e-6)
     assert stats["samples"] == 8
     assert (stats["batches"] < 8) if batching else (stats["batches"] == 8)
+
+
+@pytest.mark.parametrize("pad", [True, False])
+def test_batches_are_padded_to_powers_of_two_and_the_padding_is_dropped(pad):
+    from glassnet.serve import MicroBatcher
+    seen = []
+
+    def predict(batch):
+        seen.append(len(batch))
+        return batch.sum(axis=1, keepdims=True)
+
+    async def send():
+        batcher = MicroBatcher(predict, max_batch_size=8, max_wait_ms=50, pad=pad)
+        await batcher.start()
+        rows = await asyncio.gather(*(batcher.submit(np.full((1, 2), i, "float32")) for i in range(3)),
+                                    batcher.submit(np.ones((2, 2), "float32")))
+        await batcher.stop()
+        return rows, batcher.stats()
+
+    rows, stats = asyncio.run(send())
+    assert [r.tolist() for r in rows] == [[[0.0]], [[2.0]], [[4.0]], [[2.0], [2.0]]]
+    assert seen == ([8] if pad else [5])  # 5 rows: the model sees 8 (3 zero rows) only when padding
+    assert stats["samples"] == 5 and stats["padded"] is pad

@@ -40,6 +40,8 @@ def serve_command(
                                     "RUN_DIR/model.onnx first if missing)."),
     batching: bool = typer.Option(True, help="Batch requests arriving within --max-wait-ms into one forward pass."),
     max_batch_size: int = typer.Option(32, min=1, help="Most samples in one forward pass."),
+    pad_batches: bool = typer.Option(True, help="Pad each batch to the next power of two: few batch shapes, so "
+                                     "the CPU kernels' caches (and the memory) stay bounded."),
     max_wait_ms: float = typer.Option(5.0, min=0.0, help="How long the first request waits for others to join it."),
     max_queue: int = typer.Option(256, min=1, help="Requests that may wait; more get 503 (busy)."),
     max_body_bytes: int = typer.Option(8 * 1024 * 1024, min=1024, help="Largest request body accepted (413 above)."),
@@ -58,7 +60,8 @@ def serve_command(
     torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
     model, preprocessing = load_bundle(run_dir)
     onnx_path = Path(run_dir) / "model.onnx" if Path(run_dir).is_dir() else None
-    config = ServeConfig(batching=batching, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms,
+    config = ServeConfig(batching=batching, pad_batches=pad_batches, max_batch_size=max_batch_size,
+                         max_wait_ms=max_wait_ms,
                          max_queue=max_queue, max_body_bytes=max_body_bytes)
     app = create_app(model, preprocessing, backend=backend.value, onnx_path=onnx_path, config=config)
     if not is_loopback(host):

@@ -41,9 +41,14 @@ STATIC = Path(__file__).with_name("static")
 
 @dataclass
 class ServeConfig:
-    """The server's knobs: batching, queue and request limits, and the default top-k."""
+    """The server's knobs: batching, queue and request limits, and the default top-k.
+
+    ``pad_batches`` pads every batch to the next power of two so that the model sees few batch shapes and
+    memory stays bounded (see :mod:`glassnet.serve.batching`).
+    """
 
     batching: bool = True
+    pad_batches: bool = True
     max_batch_size: int = 32
     max_wait_ms: float = 5.0
     max_queue: int = 256
@@ -66,7 +71,7 @@ def create_app(model, preprocessing: Preprocessing | None = None, backend: str =
     preprocessing = preprocessing or for_model(model)
     runner = make_backend(model, preprocessing, backend, onnx_path)
     batcher = MicroBatcher(runner.predict, config.max_batch_size, config.max_wait_ms, config.max_queue,
-                           enabled=config.batching)
+                           enabled=config.batching, pad=config.pad_batches)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
