@@ -71,6 +71,15 @@ def test_spatial_dropout_drops_whole_channels_as_torch_dropout2d_does(layer, sha
     torch.testing.assert_close(model(torch.ones(shape), training=False), torch.ones(shape))
 
 
+def test_spatial_dropout_2d_drops_channels_in_either_image_format(data_format):
+    shape = (8, 6, 6, 4) if data_format == "channels_last" else (8, 4, 6, 6)
+    model = glassnet.Sequential([Input(shape[1:]), SpatialDropout2D(0.5, data_format, seed=3)])
+    y = model(torch.ones(shape), training=True)
+    per_channel = y[:, :1, :1, :] if data_format == "channels_last" else y[:, :, :1, :1]
+    assert torch.equal(y, per_channel.expand_as(y))  # one draw per (sample, channel)
+    assert model.layers[-1].get_config()["data_format"] == data_format
+
+
 def test_spatial_dropout_needs_its_rank():
     with pytest.raises(ShapeError, match=r"SpatialDropout2D .* takes \(batch, 2 spatial axes, channels\)"):
         SpatialDropout2D(0.5)(torch.ones(4, 5, 6), training=True)

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from glassnet import layout
+from glassnet.config import resolve_data_format
 from glassnet.errors import ShapeError
 from glassnet.layers.base import Layer
 from glassnet.random import SeedStream, keep_mask
@@ -82,9 +83,6 @@ class _SpatialDropout(Dropout):
 
     rank = 1
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
-
     def _mask_shape(self, inputs: torch.Tensor) -> tuple[int, ...]:
         if inputs.dim() != self.rank + 2:
             raise ShapeError(f"{type(self).__name__} '{self.name}' takes (batch, {self.rank} spatial axes, channels) "
@@ -104,6 +102,9 @@ class SpatialDropout1D(_SpatialDropout):
 
     rank = 1
 
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
 
 class SpatialDropout2D(_SpatialDropout):
     """Drop whole feature maps (channels) of images.
@@ -117,6 +118,10 @@ class SpatialDropout2D(_SpatialDropout):
 
     rank = 2
 
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = resolve_data_format(data_format)
+
 
 class SpatialDropout3D(_SpatialDropout):
     """Drop whole feature maps (channels) of volumes.
@@ -126,6 +131,10 @@ class SpatialDropout3D(_SpatialDropout):
     """
 
     rank = 3
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = resolve_data_format(data_format)
 
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
