@@ -174,5 +174,5 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> torch.Tensor:
     return x.index_select(axis, order)
 
 
-__all__ = ["SeedGenerator", "SeedStream", "keep_mask", "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout",
-           "shuffle"]
+__all__ = ["SeedGenerator", "SeedStream", "keep_mask", "normal", "uniform", "truncated_normal", "randint",
+           "categorical", "dropout", "shuffle"]
